@@ -1,0 +1,96 @@
+package failover
+
+import (
+	"fmt"
+	"time"
+)
+
+// An Option configures a [Group]. Options are values without type
+// parameters, so the same option works for every Req and Tok. Options that
+// are given bad values panic when they are made, with a message starting
+// "failover:".
+type Option interface{ apply(*config) }
+
+type config struct {
+	attempts   int
+	shuffle    bool
+	seed       uint64
+	firstToken time.Duration
+	idle       time.Duration
+	content    any // func(Tok) bool, checked against Tok in New
+}
+
+type optionFunc func(*config)
+
+func (f optionFunc) apply(c *config) { f(c) }
+
+// Attempts sets how many times each provider is tried within one call before
+// the next provider is tried. The default is 1. A provider's tries come one
+// after another; each failure before the commit point is one attempt.
+// Attempts panics if n < 1.
+func Attempts(n int) Option {
+	if n < 1 {
+		panic(fmt.Sprintf("failover: Attempts(%d): each provider needs at least 1 attempt", n))
+	}
+	return optionFunc(func(c *config) { c.attempts = n })
+}
+
+// Shuffle tries the providers in a random order, drawn anew for each call.
+// The group keeps one generator seeded with seed, so a caller that makes its
+// calls one at a time gets the same sequence of orders for the same seed;
+// seed 0 draws the seed from entropy. Drawing an order costs one allocation
+// per call when more than eight providers are eligible.
+func Shuffle(seed uint64) Option {
+	return optionFunc(func(c *config) { c.shuffle = true; c.seed = seed })
+}
+
+// FirstTokenTimeout ends an attempt whose first token (of any kind) has not
+// arrived d after its Source was called. The attempt fails with
+// [errs.ErrFirstTokenTimeout] and the call fails over. Zero, the default,
+// waits as long as the caller's context allows. The timer runs once per
+// attempt and costs nothing per token. FirstTokenTimeout panics if d < 0.
+func FirstTokenTimeout(d time.Duration) Option {
+	if d < 0 {
+		panic(fmt.Sprintf("failover: FirstTokenTimeout(%v): the duration must not be negative", d))
+	}
+	return optionFunc(func(c *config) { c.firstToken = d })
+}
+
+// IdleTimeout ends an attempt that has sent its first token and then stays
+// silent for longer than d while relay is waiting for it. The attempt fails
+// with [errs.ErrIdleTimeout]: before the commit point the call fails over,
+// after it the stream ends with an [*errs.CommittedError].
+//
+// Silence is checked by one timer per attempt that ticks every d, never by a
+// timer reset per token: a stall is noticed at the first tick that finds no
+// token since the previous one, so between d and 2d after the last token
+// (exactly d when the provider stalls right after a tick). Time spent
+// waiting for a slow caller never counts. Per token, IdleTimeout costs two
+// uncontended atomic additions. Zero, the default, never times out.
+// IdleTimeout panics if d < 0.
+func IdleTimeout(d time.Duration) Option {
+	if d < 0 {
+		panic(fmt.Sprintf("failover: IdleTimeout(%v): the duration must not be negative", d))
+	}
+	return optionFunc(func(c *config) { c.idle = d })
+}
+
+// Content sets which tokens are content. The first content token of an
+// attempt is its commit point. Tokens that are not content (metadata, usage
+// reports) that arrive before the commit are held and released, in order,
+// just before the committing token, or dropped with the attempt if it fails,
+// so the caller never sees a token from a provider that lost. An attempt
+// that ends without a content token fails with [errs.ErrEmpty]. After the
+// commit the predicate is no longer called. By default every token is
+// content.
+//
+// isContent runs on the goroutine that drives the call (the group's relay
+// goroutine for [Group.Stream]); a panic in it is not recovered. New panics
+// if isContent's token type is not the group's, and Content panics if
+// isContent is nil.
+func Content[Tok any](isContent func(Tok) bool) Option {
+	if isContent == nil {
+		panic("failover: Content needs a non-nil predicate")
+	}
+	return optionFunc(func(c *config) { c.content = isContent })
+}

@@ -1,0 +1,69 @@
+package failover
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Report describes one call: which provider served it and every attempt it
+// made. Get one with [WithReport]. Its methods are safe to call from any
+// goroutine at any time; read it after the stream has ended (its token
+// channel closed, or its iterator returned) for the whole story.
+type Report struct {
+	claimed  atomic.Bool
+	mu       sync.Mutex
+	served   string
+	attempts []Attempt
+}
+
+// Attempt is one try of one provider within a call.
+type Attempt struct {
+	Provider   string        // the provider's name
+	Number     int           // this provider's try within the call, from 1
+	Start      time.Time     // when its Source was called
+	FirstToken time.Duration // from Start to its first token; 0 if none arrived
+	Committed  bool          // whether its stream was the one the caller received
+	Err        error         // why it ended; nil for a clean end
+}
+
+// Served returns the name of the provider whose stream committed, or "" if
+// none did.
+func (r *Report) Served() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.served
+}
+
+// Attempts returns a copy of every attempt, in the order they started.
+func (r *Report) Attempts() []Attempt {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]Attempt(nil), r.attempts...)
+}
+
+func (r *Report) add(a Attempt) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.attempts = append(r.attempts, a)
+	return len(r.attempts) - 1
+}
+
+func (r *Report) firstToken(i int, d time.Duration) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.attempts[i].FirstToken = d
+}
+
+func (r *Report) commit(i int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.attempts[i].Committed = true
+	r.served = r.attempts[i].Provider
+}
+
+func (r *Report) end(i int, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.attempts[i].Err = err
+}

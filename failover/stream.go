@@ -1,0 +1,65 @@
+package failover
+
+import "context"
+
+// Stream sends req to the group's providers and returns one stream: the
+// tokens of the first attempt to commit, and then its outcome. It is a
+// [stream.Source] and follows that contract: the token channel is
+// unbuffered, the error channel holds at most one error, and both are
+// closed by the group, the outcome first. Stream does not block: the call
+// runs on one relay goroutine, which owns every attempt it starts and ends
+// once the stream has ended or ctx is done.
+//
+// Before the commit point (the first content token of an attempt), any
+// failure of an attempt fails over: the provider's error, an empty stream,
+// a panic in its Source call, nil channels, a first-token or idle timeout.
+// After it, only that attempt's tokens reach the caller, and a failure ends
+// the stream with an [*errs.CommittedError]. When no attempt commits, the
+// error is an [*errs.FailoverError] naming every attempt. A [errs.Permanent]
+// error stops the call at once. When ctx ends, the stream ends with an
+// error for which errors.Is(err, ctx.Err()) holds, no further provider is
+// tried, and every attempt's context is cancelled; a ctx that is already
+// done calls no provider. A caller that stops reading must cancel ctx.
+//
+// After the commit a token crosses two channels (provider to relay, relay
+// to caller) and costs no allocation.
+func (g *Group[Req, Tok]) Stream(ctx context.Context, req Req) (<-chan Tok, <-chan error) {
+	out := make(chan Tok)
+	errc := make(chan error, 1)
+	r, err := g.begin(ctx, req)
+	if err != nil {
+		errc <- err
+		close(errc)
+		close(out)
+		return out, errc
+	}
+	go r.pump(ctx, out, errc)
+	return out, errc
+}
+
+// pump drives the call from the relay goroutine.
+func (r *run[Req, Tok]) pump(ctx context.Context, out chan<- Tok, errc chan<- error) {
+	err := r.forward(ctx, out)
+	r.close()
+	if err != nil {
+		errc <- err
+	}
+	close(errc)
+	close(out)
+}
+
+func (r *run[Req, Tok]) forward(ctx context.Context, out chan<- Tok) error {
+	done := ctx.Done()
+	for {
+		tok, ok, err := r.next(ctx)
+		if !ok {
+			return err
+		}
+		select {
+		case out <- tok:
+			r.emitted++
+		case <-done:
+			return r.abort(ctx)
+		}
+	}
+}
