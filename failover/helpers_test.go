@@ -138,3 +138,14 @@ func words(prefix string, n int) []string {
 	}
 	return out
 }
+
+// drain reads a pull iterator to its end.
+func drain(seq iter.Seq2[string, error]) (toks []string, err error) {
+	for tok, e := range seq {
+		if e != nil {
+			return toks, e
+		}
+		toks = append(toks, tok)
+	}
+	return toks, nil
+}

@@ -6,3 +6,5 @@ import (
 )
 
 func synctestTest(t *testing.T, f func(t *testing.T)) { synctest.Test(t, f) }
+
+func synctestWait() { synctest.Wait() }

@@ -63,8 +63,8 @@ func All[Req, Tok any](ctx context.Context, src Source[Req, Tok], req Req) iter.
 // consume runs one stream of src to its end, handing each token to fn until
 // fn returns false. It returns the stream's error, or ctx's.
 func consume[Req, Tok any](ctx context.Context, src Source[Req, Tok], req Req, fn func(Tok) bool) error {
-	if err := ctx.Err(); err != nil {
-		return err
+	if ctx.Err() != nil {
+		return ctxErr(ctx)
 	}
 	sctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -80,7 +80,7 @@ func consume[Req, Tok any](ctx context.Context, src Source[Req, Tok], req Req, f
 				case err := <-errc:
 					return err
 				case <-ctx.Done():
-					return ctx.Err()
+					return ctxErr(ctx)
 				}
 			}
 			if !fn(t) {
@@ -106,7 +106,16 @@ func consume[Req, Tok any](ctx context.Context, src Source[Req, Tok], req Req, f
 				}
 			}
 		case <-ctx.Done():
-			return ctx.Err()
+			return ctxErr(ctx)
 		}
 	}
+}
+
+// ctxErr is ctx's error, with its cause when the caller gave one.
+func ctxErr(ctx context.Context) error {
+	err := ctx.Err()
+	if c := context.Cause(ctx); c != nil && c != err {
+		return fmt.Errorf("%w: %w", err, c)
+	}
+	return err
 }

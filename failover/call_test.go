@@ -1,0 +1,371 @@
+package failover_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/relay-go/relay/errs"
+	"github.com/relay-go/relay/failover"
+	"github.com/relay-go/relay/internal/fake"
+	"github.com/relay-go/relay/stream"
+)
+
+func TestIgnoreAndAccepts(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name    string
+		ignore  []string
+		accepts map[string]bool // provider name -> accepts "req"; absent: nil Accepts
+		want    []string
+		err     error
+		calls   []int
+	}{
+		{name: "an ignored provider is skipped without an attempt", ignore: []string{"a"}, want: []string{"b"}, calls: []int{0, 1, 0}},
+		{name: "names accumulate across Ignore calls", ignore: []string{"a", "b"}, want: []string{"c"}, calls: []int{0, 0, 1}},
+		{name: "a provider that declines the request is skipped", accepts: map[string]bool{"a": false, "b": true}, want: []string{"b"}, calls: []int{0, 1, 0}},
+		{name: "ignoring every provider ends with ErrNoProvider", ignore: []string{"a", "b", "c"}, err: errs.ErrNoProvider, calls: []int{0, 0, 0}},
+		{name: "when every provider declines the call ends with ErrNoProvider", accepts: map[string]bool{"a": false, "b": false, "c": false}, err: errs.ErrNoProvider, calls: []int{0, 0, 0}},
+		{name: "an unknown name is ignored harmlessly", ignore: []string{"zz"}, want: []string{"a"}, calls: []int{1, 0, 0}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			eachForm(t, func(t *testing.T, f form) {
+				fs := fakes(toks("a"), toks("b"), toks("c"))
+				ps := providers(fs)
+				for i := range ps {
+					if acc, ok := tc.accepts[ps[i].Name]; ok {
+						ps[i].Accepts = func(req string) bool { return req == "req" && acc }
+					}
+				}
+				g := failover.New(ps)
+				ctx := t.Context()
+				for _, name := range tc.ignore {
+					ctx = failover.Ignore(ctx, name)
+				}
+				got, err := f.collect(ctx, g, "req")
+				waitAll(fs)
+				if d := diff(tc.want, got); d != "" {
+					t.Errorf("tokens (-want +got):\n%s", d)
+				}
+				if !errors.Is(err, tc.err) || (tc.err == nil && err != nil) {
+					t.Errorf("err = %v, want %v", err, tc.err)
+				}
+				if d := diff(tc.calls, calls(fs)); d != "" {
+					t.Errorf("calls (-want +got):\n%s", d)
+				}
+			})
+		})
+	}
+}
+
+func TestNoProviders(t *testing.T) {
+	t.Parallel()
+	eachForm(t, func(t *testing.T, f form) {
+		for name, g := range map[string]*failover.Group[string, string]{
+			"an empty list": failover.New[string, string](nil),
+			"a zero Group":  new(failover.Group[string, string]),
+		} {
+			got, err := f.collect(t.Context(), g, "req")
+			if err != errs.ErrNoProvider || got != nil {
+				t.Errorf("%s: got %q, %v; want nothing and ErrNoProvider", name, got, err)
+			}
+		}
+	})
+}
+
+func TestOrder(t *testing.T) {
+	t.Parallel()
+	// Every provider answers with its own name, so the served provider is the
+	// first in the call's order.
+	served := func(t *testing.T, f form, g *failover.Group[string, string], n int) string {
+		var b strings.Builder
+		for range n {
+			got, err := f.collect(t.Context(), g, "req")
+			if err != nil || len(got) != 1 {
+				t.Fatalf("got %q, %v", got, err)
+			}
+			b.WriteString(got[0])
+		}
+		return b.String()
+	}
+	names := []string{"a", "b", "c", "d"}
+	mk := func(opts ...failover.Option) *failover.Group[string, string] {
+		var ps []failover.Provider[string, string]
+		for _, n := range names {
+			ps = append(ps, failover.Provider[string, string]{Name: n, Source: stream.FromSlice[string]([]string{n}, nil)})
+		}
+		return failover.New(ps, opts...)
+	}
+	t.Run("without Shuffle the given order is kept", func(t *testing.T) {
+		t.Parallel()
+		eachForm(t, func(t *testing.T, f form) {
+			if got := served(t, f, mk(), 20); got != strings.Repeat("a", 20) {
+				t.Errorf("served %q, want a every time", got)
+			}
+		})
+	})
+	t.Run("Shuffle with a seed repeats its orders and spreads the first place", func(t *testing.T) {
+		t.Parallel()
+		eachForm(t, func(t *testing.T, f form) {
+			first := served(t, f, mk(failover.Shuffle(42)), 200)
+			second := served(t, f, mk(failover.Shuffle(42)), 200)
+			if first != second {
+				t.Errorf("two groups with seed 42 served\n%s\n%s", first, second)
+			}
+			for _, n := range names {
+				if c := strings.Count(first, n); c < 20 {
+					t.Errorf("provider %s went first %d times in 200 shuffled calls", n, c)
+				}
+			}
+			if other := served(t, f, mk(failover.Shuffle(7)), 200); other == first {
+				t.Errorf("seeds 7 and 42 gave the same orders")
+			}
+		})
+	})
+	t.Run("Shuffle tries every eligible provider exactly once per call", func(t *testing.T) {
+		t.Parallel()
+		eachForm(t, func(t *testing.T, f form) {
+			fs := fakes(fails(errA), fails(errB), fails(errC))
+			g := failover.New(providers(fs), failover.Shuffle(0))
+			for i := range 10 {
+				ctx, rep := failover.WithReport(t.Context())
+				if _, err := f.collect(ctx, g, "req"); err == nil {
+					t.Fatal("want an error")
+				}
+				seen := map[string]int{}
+				for _, a := range rep.Attempts() {
+					seen[a.Provider]++
+				}
+				if d := diff(map[string]int{"a": 1, "b": 1, "c": 1}, seen); d != "" {
+					t.Errorf("call %d tried (-want +got):\n%s", i, d)
+				}
+			}
+		})
+	})
+}
+
+func TestCancellation(t *testing.T) {
+	t.Parallel()
+	t.Run("a context that is already done calls no provider", func(t *testing.T) {
+		t.Parallel()
+		eachForm(t, func(t *testing.T, f form) {
+			fs := fakes(toks("x"))
+			ctx, cancel := context.WithCancel(t.Context())
+			cancel()
+			ctx, rep := failover.WithReport(ctx)
+			var got []string
+			var err error
+			for tok, e := range f.read(ctx, failover.New(providers(fs)), "req") {
+				if e != nil {
+					err = e
+					break
+				}
+				got = append(got, tok)
+			}
+			if got != nil || !errors.Is(err, context.Canceled) {
+				t.Errorf("got %q, %v; want nothing and context.Canceled", got, err)
+			}
+			if fs[0].Calls() != 0 || len(rep.Attempts()) != 0 {
+				t.Errorf("%d calls, %d attempts reported; want none", fs[0].Calls(), len(rep.Attempts()))
+			}
+		})
+	})
+	t.Run("cancelling mid-stream ends with the context error and stops the provider", func(t *testing.T) {
+		t.Parallel()
+		eachForm(t, func(t *testing.T, f form) {
+			fs := fakes([]script{{Tokens: words("w", 100), Gap: time.Second}}, toks("p"))
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			ctx, rep := failover.WithReport(ctx)
+			var got []string
+			var err error
+			for tok, e := range f.read(ctx, failover.New(providers(fs)), "req") {
+				if e != nil {
+					err = e
+					break
+				}
+				got = append(got, tok)
+				if len(got) == 3 {
+					cancel()
+				}
+			}
+			var ce *errs.CommittedError
+			if !errors.As(err, &ce) || !errors.Is(err, context.Canceled) || ce.Emitted != 3 {
+				t.Errorf("err = %v, want a CommittedError after 3 tokens wrapping context.Canceled", err)
+			}
+			if d := diff(words("w", 3), got); d != "" {
+				t.Errorf("tokens (-want +got):\n%s", d)
+			}
+			synctestWait()
+			if n := fs[0].Running(); n != 0 {
+				t.Errorf("%d provider goroutines still running after the call ended", n)
+			}
+			if d := diff([]att{{Provider: "a", Number: 1, Committed: true, Err: context.Canceled}}, summary(rep)); d != "" {
+				t.Errorf("report (-want +got):\n%s", d)
+			}
+			if fs[1].Calls() != 0 {
+				t.Errorf("b was called after the cancellation")
+			}
+		})
+	})
+	t.Run("cancelling before the first token ends with a FailoverError wrapping the context error", func(t *testing.T) {
+		t.Parallel()
+		eachForm(t, func(t *testing.T, f form) {
+			fs := fakes([]script{{Tokens: []string{"x"}, FirstDelay: time.Hour}}, toks("p"))
+			ctx, cancel := context.WithTimeout(t.Context(), time.Second)
+			defer cancel()
+			ctx, rep := failover.WithReport(ctx)
+			got, err := drain(f.read(ctx, failover.New(providers(fs)), "req"))
+			var fe *errs.FailoverError
+			if got != nil || !errors.As(err, &fe) || !errors.Is(err, context.DeadlineExceeded) {
+				t.Errorf("got %q, %v; want nothing and a FailoverError wrapping DeadlineExceeded", got, err)
+			}
+			if d := diff([]att{{Provider: "a", Number: 1, Err: context.DeadlineExceeded}}, summary(rep)); d != "" {
+				t.Errorf("report (-want +got):\n%s", d)
+			}
+			if rep.Served() != "" {
+				t.Errorf("Served() = %q, want none", rep.Served())
+			}
+			waitAll(fs)
+			if fs[1].Calls() != 0 {
+				t.Errorf("b was called after the deadline")
+			}
+		})
+	})
+	t.Run("the context's cause is kept beside its error", func(t *testing.T) {
+		t.Parallel()
+		eachForm(t, func(t *testing.T, f form) {
+			why := errors.New("user closed the tab")
+			fs := fakes([]script{{Tokens: []string{"x"}, FirstDelay: time.Hour}})
+			ctx, cancel := context.WithCancelCause(t.Context())
+			time.AfterFunc(time.Second, func() { cancel(why) })
+			_, err := drain(f.read(ctx, failover.New(providers(fs)), "req"))
+			if !errors.Is(err, context.Canceled) || !errors.Is(err, why) {
+				t.Errorf("err = %v, want both context.Canceled and the cause", err)
+			}
+			waitAll(fs)
+		})
+	})
+}
+
+// TestCancelWithoutReader checks that the channel form ends, and stops its
+// provider, when the caller cancels and never reads again.
+func TestCancelWithoutReader(t *testing.T) {
+	t.Parallel()
+	synctestTest(t, func(t *testing.T) {
+		fs := fakes([]script{{Tokens: words("w", 100), Gap: time.Second}})
+		ctx, cancel := context.WithCancel(t.Context())
+		out, errc := failover.New(providers(fs)).Stream(ctx, "req")
+		if tok := <-out; tok != "w0" {
+			t.Fatalf("first token %q, want w0", tok)
+		}
+		time.Sleep(5 * time.Second) // the relay goroutine now holds w1, blocked on the caller
+		cancel()
+		synctestWait()
+		if n := fs[0].Running(); n != 0 {
+			t.Errorf("%d provider goroutines still running", n)
+		}
+		err := <-errc
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("err = %v, want context.Canceled", err)
+		}
+		if _, open := <-out; open {
+			t.Errorf("the token channel is still open after the outcome")
+		}
+	})
+}
+
+func TestSlowReaderNeverTimesOut(t *testing.T) {
+	t.Parallel()
+	eachForm(t, func(t *testing.T, f form) {
+		fs := fakes([]script{{Tokens: words("w", 5)}})
+		g := failover.New(providers(fs), failover.FirstTokenTimeout(time.Second), failover.IdleTimeout(time.Second))
+		var got []string
+		var err error
+		for tok, e := range f.read(t.Context(), g, "req") {
+			if e != nil {
+				err = e
+				break
+			}
+			got = append(got, tok)
+			time.Sleep(time.Minute)
+		}
+		if err != nil || len(got) != 5 {
+			t.Errorf("got %q, %v; want 5 tokens and no error", got, err)
+		}
+	})
+}
+
+func TestNested(t *testing.T) {
+	t.Parallel()
+	eachForm(t, func(t *testing.T, f form) {
+		inner := fakes(fails(errA), toks("p", "q"))
+		innerGroup := failover.New(providers(inner))
+		outer := fakes(fails(errB))
+		g := failover.New([]failover.Provider[string, string]{
+			{Name: "x", Source: outer[0].Source},
+			{Name: "inner", Source: innerGroup.Stream},
+		})
+		ctx, rep := failover.WithReport(t.Context())
+		got, err := f.collect(ctx, g, "req")
+		if err != nil || diff([]string{"p", "q"}, got) != "" {
+			t.Errorf("got %q, %v; want p q", got, err)
+		}
+		want := []att{{Provider: "x", Number: 1, Err: errB}, {Provider: "inner", Number: 1, Committed: true}}
+		if d := diff(want, summary(rep)); d != "" {
+			t.Errorf("the outer report (-want +got):\n%s", d)
+		}
+
+		// A nested group that fails completely is one failed attempt.
+		all := fakes(fails(errA), fails(errC))
+		g = failover.New([]failover.Provider[string, string]{
+			{Name: "inner", Source: failover.Failover(providers(all))},
+			{Name: "y", Source: fake.Tokens[string]("z").Source},
+		})
+		got, err = f.collect(t.Context(), g, "req")
+		if err != nil || diff([]string{"z"}, got) != "" {
+			t.Errorf("got %q, %v; want z", got, err)
+		}
+		waitAll(inner)
+		waitAll(outer)
+		waitAll(all)
+	})
+}
+
+func TestPanicAfterCommit(t *testing.T) {
+	t.Parallel()
+	eachForm(t, func(t *testing.T, f form) {
+		src := stream.Generate(func(ctx context.Context, _ string, yield func(string) bool) error {
+			yield("x")
+			panic("lost the connection")
+		})
+		g := failover.New([]failover.Provider[string, string]{{Name: "a", Source: src}, {Name: "b", Source: stream.FromSlice[string]([]string{"p"}, nil)}})
+		got, err := f.collect(t.Context(), g, "req")
+		var pe *errs.PanicError
+		var ce *errs.CommittedError
+		if !errors.As(err, &pe) || !errors.As(err, &ce) || pe.Value != "lost the connection" || len(pe.Stack) == 0 {
+			t.Errorf("err = %v, want a CommittedError caused by the panic, with its stack", err)
+		}
+		if diff([]string{"x"}, got) != "" {
+			t.Errorf("tokens %q, want x", got)
+		}
+	})
+}
+
+func TestPanicKeepsValueAndStack(t *testing.T) {
+	t.Parallel()
+	eachForm(t, func(t *testing.T, f form) {
+		fs := fakes([]script{{Panic: "no key"}})
+		_, err := f.collect(t.Context(), failover.New(providers(fs)), "req")
+		var pe *errs.PanicError
+		if !errors.As(err, &pe) || pe.Value != "no key" || !strings.Contains(string(pe.Stack), "fake") {
+			t.Fatalf("err = %v, want a PanicError with the value and the provider's stack", err)
+		}
+		if !strings.Contains(err.Error(), `provider "a" attempt 1: panic: no key`) {
+			t.Errorf("message %q does not name the panic", err)
+		}
+	})
+}

@@ -1,0 +1,124 @@
+package failover_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/relay-go/relay/errs"
+	"github.com/relay-go/relay/failover"
+	"github.com/relay-go/relay/stream"
+)
+
+func TestNewPanicsOnMisuse(t *testing.T) {
+	t.Parallel()
+	src := stream.FromSlice[string]([]string{"x"}, nil)
+	for _, tc := range []struct {
+		name string
+		f    func()
+		want string
+	}{
+		{"an empty name", func() { failover.New([]failover.Provider[string, string]{{Source: src}}) }, "failover: provider 0 has an empty name"},
+		{"a duplicate name", func() {
+			failover.New([]failover.Provider[string, string]{{Name: "a", Source: src}, {Name: "a", Source: src}})
+		}, `failover: provider name "a" is used twice`},
+		{"a nil source", func() { failover.New([]failover.Provider[string, string]{{Name: "a"}}) }, `failover: provider "a" has a nil Source`},
+		{"zero attempts", func() { failover.Attempts(0) }, "failover: Attempts(0)"},
+		{"a negative first-token timeout", func() { failover.FirstTokenTimeout(-time.Second) }, "failover: FirstTokenTimeout(-1s)"},
+		{"a negative idle timeout", func() { failover.IdleTimeout(-1) }, "failover: IdleTimeout(-1ns)"},
+		{"a nil Content predicate", func() { failover.Content[string](nil) }, "failover: Content needs"},
+		{"a Content predicate of another token type", func() {
+			failover.New([]failover.Provider[string, string]{{Name: "a", Source: src}}, failover.Content(func(int) bool { return true }))
+		}, "failover: Content predicate is a func(int) bool, but the group's tokens are string"},
+		{"a nil option", func() { failover.New[string, string](nil, nil) }, "failover: New was given a nil Option"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			defer func() {
+				r := recover()
+				if s, _ := r.(string); !strings.HasPrefix(s, tc.want) {
+					t.Errorf("panic %v, want one starting %q", r, tc.want)
+				}
+			}()
+			tc.f()
+		})
+	}
+}
+
+// TestConcurrentCalls runs 1,000 calls at once through one group whose
+// providers fail at random before or after their first token, and checks
+// that every call received exactly one provider's stream: a prefix of it
+// when it failed after the commit, all of it when it succeeded, nothing
+// when every attempt failed.
+func TestConcurrentCalls(t *testing.T) {
+	t.Parallel()
+	const calls, length = 1000, 8
+	mk := func(name string) failover.Provider[string, string] {
+		return failover.Provider[string, string]{Name: name, Source: stream.Generate(
+			func(ctx context.Context, req string, yield func(string) bool) error {
+				seed, _ := strconv.ParseUint(req, 10, 64)
+				rng := rand.New(rand.NewPCG(seed, uint64(name[0])))
+				stop := rng.IntN(2 * length) // < length: fail after stop tokens
+				for i := range length {
+					if i == stop {
+						return fmt.Errorf("%s failed after %d", name, i)
+					}
+					if !yield(fmt.Sprintf("%s:%d", name, i)) {
+						return ctx.Err()
+					}
+				}
+				return nil
+			})}
+	}
+	g := failover.New([]failover.Provider[string, string]{mk("a"), mk("b"), mk("c")}, failover.Attempts(2))
+	var wg sync.WaitGroup
+	errc := make(chan error, calls)
+	for i := range calls {
+		wg.Go(func() {
+			ctx, rep := failover.WithReport(t.Context())
+			got, err := stream.Collect(ctx, g.Stream, strconv.Itoa(i))
+			if e := checkOneStream(got, err, rep, length); e != nil {
+				errc <- fmt.Errorf("call %d: %w", i, e)
+			}
+		})
+	}
+	wg.Wait()
+	close(errc)
+	for err := range errc {
+		t.Error(err)
+	}
+}
+
+func checkOneStream(got []string, err error, rep *failover.Report, length int) error {
+	served := rep.Served()
+	for i, tok := range got {
+		if want := fmt.Sprintf("%s:%d", served, i); tok != want {
+			return fmt.Errorf("token %d is %q, want %q: streams were mixed or repeated", i, tok, want)
+		}
+	}
+	var ce *errs.CommittedError
+	var fe *errs.FailoverError
+	switch {
+	case err == nil:
+		if len(got) != length {
+			return fmt.Errorf("success after %d tokens, want %d", len(got), length)
+		}
+	case errors.As(err, &ce):
+		if ce.Provider != served || ce.Emitted != len(got) {
+			return fmt.Errorf("%v after %d tokens from %q", err, len(got), served)
+		}
+	case errors.As(err, &fe):
+		if len(got) != 0 || served != "" || len(fe.Attempts) != 6 {
+			return fmt.Errorf("%v with %d tokens", err, len(got))
+		}
+	default:
+		return fmt.Errorf("unexpected error %v", err)
+	}
+	return nil
+}
