@@ -128,9 +128,6 @@ var (
 	errC = errors.New("c is down")
 )
 
-// anyErr matches any non-nil error in a report.
-var anyErr = cmpopts.AnyError
-
 func words(prefix string, n int) []string {
 	out := make([]string, n)
 	for i := range out {

@@ -1,0 +1,60 @@
+// Package failover sends one request to several streaming providers and
+// returns exactly one clean stream: the first provider's answer that
+// starts, never a mix of two.
+//
+// A [Group] holds named [Provider] values, each a [stream.Source]. Its
+// [Group.Stream] method is a Source too, so a group nests inside another
+// group or any pipeline stage; [Failover] is the shorthand for
+// New(...).Stream.
+//
+//	g := failover.New([]failover.Provider[Req, string]{
+//		{Name: "primary", Source: primary},
+//		{Name: "backup", Source: backup},
+//	}, failover.Attempts(2), failover.FirstTokenTimeout(5*time.Second))
+//	toks, err := stream.Collect(ctx, g.Stream, req)
+//
+// # The commit point
+//
+// An attempt commits when relay receives its first content token (every
+// token, unless [Content] says otherwise). Before that, any failure fails
+// over to the next try: an error, an empty stream ([errs.ErrEmpty]), a
+// panic in the provider's Source call, nil channels, an error reported
+// while the token channel stays open, a first-token or idle timeout. After
+// it, only that attempt's tokens are emitted, and a failure ends the stream
+// with an [*errs.CommittedError] that says how many tokens the caller got.
+// A call that commits nothing ends with an [*errs.FailoverError] that names
+// every attempt.
+//
+// # Order, retries and what stops a call
+//
+// Providers are tried in the given order, or shuffled per call with
+// [Shuffle]; each is tried [Attempts] times before the next. A provider
+// whose Accepts declines the request, or that the call [Ignore]s, is
+// skipped without an attempt; when none is left the call ends with
+// [errs.ErrNoProvider]. An [errs.Permanent] error and the caller's
+// cancellation stop the whole call.
+//
+// # Timeouts
+//
+// [FirstTokenTimeout] and [IdleTimeout] measure the provider, never the
+// caller: time spent waiting for a slow reader does not count. An attempt
+// that relay stops for a timeout has [errs.ErrFirstTokenTimeout] or
+// [errs.ErrIdleTimeout] as its cause; context.Canceled and
+// context.DeadlineExceeded appear in an error only when the caller's
+// context ended.
+//
+// # Reports
+//
+// [WithReport] asks one call for a [Report]: which provider served it and
+// every attempt, with its cause, its time to first token and whether it
+// committed. Calls without a report pay nothing for it.
+//
+// # Providers that break the contract
+//
+// A provider that panics in its Source call, returns nil channels, never
+// closes a channel, or keeps sending after cancellation costs one attempt,
+// never a hang of the caller or a lost token. A provider goroutine that
+// ignores its context can only be abandoned, not stopped: by the caller's
+// context, a first-token timeout or an idle timeout. Set the timeouts when
+// providers are not under your control.
+package failover
