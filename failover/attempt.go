@@ -3,6 +3,8 @@ package failover
 import (
 	"context"
 	"time"
+
+	"github.com/sourcegraph/conc/panics"
 )
 
 // attempt is one try of one provider: its own context, its channels, and
@@ -23,6 +25,8 @@ type attempt[Tok any] struct {
 
 	start time.Time // set only with a report
 	rep   int       // index in the report
+
+	pc panics.Catcher // catches a panic in the Source call
 }
 
 // waiting and busy bracket each wait for the provider, for the idle watch.

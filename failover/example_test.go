@@ -103,3 +103,22 @@ func ExampleContent() {
 	fmt.Println(toks, err)
 	// Output: [meta:model=b hi] <nil>
 }
+
+// The pull form runs the failover in the caller's goroutine and reads each
+// token straight from the provider: one channel hop per token.
+func ExampleGroup_All() {
+	g := failover.New([]failover.Provider[string, string]{
+		{Name: "down", Source: stream.FromSlice[string, string](nil, errors.New("connection refused"))},
+		{Name: "up", Source: stream.FromSlice[string]([]string{"one", "two"}, nil)},
+	})
+	for tok, err := range g.All(context.Background(), "count") {
+		if err != nil {
+			fmt.Println("error:", err)
+			break
+		}
+		fmt.Println(tok)
+	}
+	// Output:
+	// one
+	// two
+}

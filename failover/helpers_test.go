@@ -36,6 +36,15 @@ var forms = []form{
 			return readStream(ctx, g.Stream, req)
 		},
 	},
+	{
+		name: "All",
+		collect: func(ctx context.Context, g *failover.Group[string, string], req string) ([]string, error) {
+			return drain(g.All(ctx, req))
+		},
+		read: func(ctx context.Context, g *failover.Group[string, string], req string) iter.Seq2[string, error] {
+			return g.All(ctx, req)
+		},
+	},
 }
 
 // readStream reads a source's channels directly, without cancelling for

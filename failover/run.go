@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/relay-go/relay/errs"
-	"github.com/sourcegraph/conc/panics"
 )
 
 // run is the failover state machine of one call. It owns no goroutine: a
@@ -28,6 +27,7 @@ type run[Req, Tok any] struct {
 
 	cur  *attempt[Tok] // in flight before the commit
 	live *attempt[Tok] // committed
+	a0   attempt[Tok]  // the first attempt, kept inline to save an allocation
 
 	// Tokens to hand out before reading on: the held tokens that were not
 	// content, then the token that committed.
@@ -165,7 +165,11 @@ func (r *run[Req, Tok]) launchNext(ctx context.Context) {
 	}
 	r.try++
 	p := &r.g.providers[r.order[r.pos]]
-	a := &attempt[Tok]{name: p.Name, num: r.try}
+	a := &r.a0
+	if a.name != "" {
+		a = new(attempt[Tok])
+	}
+	a.name, a.num = p.Name, r.try
 	a.ctx, a.cancel = context.WithCancelCause(ctx)
 	if r.rep != nil {
 		a.start = time.Now()
@@ -175,7 +179,8 @@ func (r *run[Req, Tok]) launchNext(ctx context.Context) {
 		a.w = newWatch(a.cancel, r.g.firstToken, r.g.idle)
 	}
 	r.cur = a
-	if rec := panics.Try(func() { a.out, a.errc = p.Source(a.ctx, r.req) }); rec != nil {
+	a.pc.Try(func() { a.out, a.errc = p.Source(a.ctx, r.req) })
+	if rec := a.pc.Recovered(); rec != nil {
 		r.failPre(ctx, a, &errs.PanicError{Value: rec.Value, Stack: rec.Stack})
 		return
 	}

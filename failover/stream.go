@@ -22,7 +22,12 @@ import "context"
 // done calls no provider. A caller that stops reading must cancel ctx.
 //
 // After the commit a token crosses two channels (provider to relay, relay
-// to caller) and costs no allocation.
+// to caller) and costs no allocation. A successful call through one
+// provider allocates 8 objects beyond the provider's own: the two channels
+// (the error channel is two), the relay goroutine, the call's state, and
+// the attempt's context (three); each further attempt adds about 7, and a
+// cancelable ctx that has no other children one more. The benchmarks in
+// the bench module measure these costs beside a bare provider call.
 func (g *Group[Req, Tok]) Stream(ctx context.Context, req Req) (<-chan Tok, <-chan error) {
 	out := make(chan Tok)
 	errc := make(chan error, 1)

@@ -1,0 +1,45 @@
+package failover
+
+import (
+	"context"
+	"iter"
+)
+
+// All is the pull form of [Group.Stream]: the same providers, options and
+// semantics, with the failover logic running in the caller's goroutine
+// inside the range loop instead of on a relay goroutine. Each pair carries a
+// token and a nil error; if the call fails, the last pair is (zero, err),
+// with err exactly what Stream would have sent on its error channel.
+//
+// After the commit each token is read straight from the provider's channel
+// and handed to the loop body: one channel hop, no allocation, the least a
+// channel-based provider allows. Breaking out of the loop (or a panic in its
+// body) cancels every attempt in flight and returns at once, without
+// waiting for a provider that ignores its context. Each range over the
+// returned iterator is a new call. A successful call through one provider
+// allocates 4 objects beyond the provider's own (the call's state and the
+// attempt's context), and holds no goroutine of its own.
+func (g *Group[Req, Tok]) All(ctx context.Context, req Req) iter.Seq2[Tok, error] {
+	return func(yield func(Tok, error) bool) {
+		var zero Tok
+		r, err := g.begin(ctx, req)
+		if err != nil {
+			yield(zero, err)
+			return
+		}
+		defer r.close()
+		for {
+			tok, ok, err := r.next(ctx)
+			if !ok {
+				if err != nil {
+					yield(zero, err)
+				}
+				return
+			}
+			r.emitted++
+			if !yield(tok, nil) {
+				return
+			}
+		}
+	}
+}
