@@ -149,7 +149,9 @@ func (r *run[Req, Tok]) nextLive(ctx context.Context, a *attempt[Tok]) (tok Tok,
 }
 
 // launchNext starts the next try: the same provider while it has tries
-// left, then the next one. When none is left it ends the call.
+// left, then the next one. When none is left it ends the call. It keeps
+// its frame small and its cold paths out of line: the provider's Source
+// runs on top of it, on the relay goroutine's small stack.
 func (r *run[Req, Tok]) launchNext(ctx context.Context) {
 	if ctx.Err() != nil {
 		r.finish(&errs.FailoverError{Attempts: r.fails, Err: ctxErr(ctx)})
@@ -172,26 +174,46 @@ func (r *run[Req, Tok]) launchNext(ctx context.Context) {
 	a.name, a.num = p.Name, r.try
 	a.ctx, a.cancel = context.WithCancelCause(ctx)
 	if r.rep != nil {
-		a.start = time.Now()
-		a.rep = r.rep.add(Attempt{Provider: p.Name, Number: a.num, Start: a.start})
+		r.reportStart(a)
 	}
 	if r.g.firstToken > 0 || r.g.idle > 0 {
 		a.w = newWatch(a.cancel, r.g.firstToken, r.g.idle)
 	}
 	r.cur = a
-	a.pc.Try(func() { a.out, a.errc = p.Source(a.ctx, r.req) })
-	if rec := a.pc.Recovered(); rec != nil {
-		r.failPre(ctx, a, &errs.PanicError{Value: rec.Value, Stack: rec.Stack})
-		return
+	call(a, p.Source, r.req)
+	if a.out == nil || a.errc == nil || a.pc.Recovered() != nil {
+		r.failStart(ctx, a)
 	}
-	switch {
+}
+
+// call calls the provider's Source, catching a panic in it.
+func call[Req, Tok any](a *attempt[Tok], src func(context.Context, Req) (<-chan Tok, <-chan error), req Req) {
+	a.pc.Try(func() { a.out, a.errc = src(a.ctx, req) })
+}
+
+//go:noinline
+func (r *run[Req, Tok]) reportStart(a *attempt[Tok]) {
+	a.start = time.Now()
+	a.rep = r.rep.add(Attempt{Provider: a.name, Number: a.num, Start: a.start})
+}
+
+// failStart fails an attempt whose Source call panicked or returned a nil
+// channel.
+//
+//go:noinline
+func (r *run[Req, Tok]) failStart(ctx context.Context, a *attempt[Tok]) {
+	var cause error
+	switch rec := a.pc.Recovered(); {
+	case rec != nil:
+		cause = &errs.PanicError{Value: rec.Value, Stack: rec.Stack}
 	case a.out == nil && a.errc == nil:
-		r.failPre(ctx, a, fmt.Errorf("%w: it returned nil token and error channels", errs.ErrContract))
+		cause = fmt.Errorf("%w: it returned nil token and error channels", errs.ErrContract)
 	case a.out == nil:
-		r.failPre(ctx, a, fmt.Errorf("%w: it returned a nil token channel", errs.ErrContract))
-	case a.errc == nil:
-		r.failPre(ctx, a, fmt.Errorf("%w: it returned a nil error channel", errs.ErrContract))
+		cause = fmt.Errorf("%w: it returned a nil token channel", errs.ErrContract)
+	default:
+		cause = fmt.Errorf("%w: it returned a nil error channel", errs.ErrContract)
 	}
+	r.failPre(ctx, a, cause)
 }
 
 // step waits for one event of the attempt in flight before the commit.

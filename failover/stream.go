@@ -44,6 +44,10 @@ func (g *Group[Req, Tok]) Stream(ctx context.Context, req Req) (<-chan Tok, <-ch
 
 // pump drives the call from the relay goroutine.
 func (r *run[Req, Tok]) pump(ctx context.Context, out chan<- Tok, errc chan<- error) {
+	// The first Source call runs here, at the top of the goroutine's small
+	// stack, rather than below forward and next: a provider that allocates
+	// there then rarely makes the stack grow.
+	r.launchNext(ctx)
 	err := r.forward(ctx, out)
 	r.close()
 	if err != nil {
@@ -53,6 +57,7 @@ func (r *run[Req, Tok]) pump(ctx context.Context, out chan<- Tok, errc chan<- er
 	close(out)
 }
 
+// forward hands each token to the caller until the call ends.
 func (r *run[Req, Tok]) forward(ctx context.Context, out chan<- Tok) error {
 	done := ctx.Done()
 	for {

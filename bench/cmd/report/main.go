@@ -1,0 +1,294 @@
+// Command report runs relay's benchmarks with their baselines and prints
+// the ratios as markdown tables, with the goals each ratio is held to.
+//
+//	cd bench && go run ./cmd/report              # -count 10, about 8 minutes
+//	cd bench && go run ./cmd/report -count 3 -raw out.txt
+//
+// Every figure is the median over -count runs, and every ratio compares
+// two benchmarks of the same run, so a noisy machine shifts both sides.
+// The raw output (-raw) can be fed to benchstat.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"regexp"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+func main() {
+	count := flag.Int("count", 10, "runs of each benchmark")
+	benchtime := flag.String("benchtime", "", "go test -benchtime (default: go test's)")
+	bench := flag.String("bench", ".", "go test -bench pattern")
+	raw := flag.String("raw", "", "also write the raw benchmark output to this file")
+	in := flag.String("in", "", "read raw benchmark output from this file instead of running")
+	flag.Parse()
+
+	var out []byte
+	if *in != "" {
+		var err error
+		if out, err = os.ReadFile(*in); err != nil {
+			fail(err)
+		}
+	} else {
+		args := []string{"test", "-run", "^$", "-bench", *bench, "-benchmem", "-count", strconv.Itoa(*count)}
+		if *benchtime != "" {
+			args = append(args, "-benchtime", *benchtime)
+		}
+		fmt.Fprintf(os.Stderr, "running go %s\n", strings.Join(args, " "))
+		cmd := exec.Command("go", append(args, ".")...)
+		var buf bytes.Buffer
+		cmd.Stdout = io.MultiWriter(&buf, progress{})
+		cmd.Stderr = os.Stderr
+		if err := cmd.Run(); err != nil {
+			fail(fmt.Errorf("go test: %w", err))
+		}
+		out = buf.Bytes()
+	}
+	if *raw != "" {
+		if err := os.WriteFile(*raw, out, 0o644); err != nil {
+			fail(err)
+		}
+	}
+	r := parse(out)
+	r.print(os.Stdout)
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "report:", err)
+	os.Exit(1)
+}
+
+// progress prints a dot per finished benchmark line, so a long run shows
+// that it is alive.
+type progress struct{}
+
+func (progress) Write(p []byte) (int, error) {
+	for range bytes.Count(p, []byte("\nBenchmark")) {
+		fmt.Fprint(os.Stderr, ".")
+	}
+	return len(p), nil
+}
+
+// results holds every sample of every metric, by benchmark name.
+type results struct {
+	header  []string
+	samples map[string]map[string][]float64
+}
+
+var procSuffix = regexp.MustCompile(`-\d+$`)
+
+func parse(out []byte) *results {
+	r := &results{samples: map[string]map[string][]float64{}}
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		line := sc.Text()
+		for _, key := range []string{"goos:", "goarch:", "cpu:"} {
+			if strings.HasPrefix(line, key) && !slices.Contains(r.header, line) {
+				r.header = append(r.header, line)
+			}
+		}
+		f := strings.Fields(line)
+		if len(f) < 4 || !strings.HasPrefix(f[0], "Benchmark") {
+			continue
+		}
+		name := procSuffix.ReplaceAllString(strings.TrimPrefix(f[0], "Benchmark"), "")
+		m := r.samples[name]
+		if m == nil {
+			m = map[string][]float64{}
+			r.samples[name] = m
+		}
+		for i := 2; i+1 < len(f); i += 2 {
+			v, err := strconv.ParseFloat(f[i], 64)
+			if err == nil {
+				m[f[i+1]] = append(m[f[i+1]], v)
+			}
+		}
+	}
+	return r
+}
+
+// get returns the median of a metric, or -1 if it was not measured.
+func (r *results) get(name, unit string) float64 {
+	s := slices.Clone(r.samples[name][unit])
+	if len(s) == 0 {
+		return -1
+	}
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+func (r *results) ratio(name, base string) float64 {
+	a, b := r.get(name, "ns/op"), r.get(base, "ns/op")
+	if a < 0 || b <= 0 {
+		return -1
+	}
+	return a / b
+}
+
+func fmtRatio(x float64) string {
+	if x < 0 {
+		return "—"
+	}
+	return fmt.Sprintf("%.2fx", x)
+}
+
+func fmtNum(x float64, unit string) string {
+	if x < 0 {
+		return "—"
+	}
+	if x >= 100 {
+		return fmt.Sprintf("%.0f %s", x, unit)
+	}
+	return fmt.Sprintf("%.1f %s", x, unit)
+}
+
+// verdict says whether a measured value meets a goal of at most max.
+func verdict(x, max float64) string {
+	switch {
+	case x < 0:
+		return "not measured"
+	case x <= max:
+		return "met"
+	default:
+		return "**missed**"
+	}
+}
+
+func (r *results) print(w io.Writer) {
+	fmt.Fprintf(w, "Measured on %s, GOMAXPROCS=%d, %s; medians of each benchmark's runs.\n\n",
+		strings.Join(r.header, ", "), runtime.GOMAXPROCS(0), runtime.Version())
+
+	fmt.Fprintln(w, "**Per token, after the commit**")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| path | ns/token | ratio | against | allocs/token | goal |")
+	fmt.Fprintln(w, "| --- | --- | --- | --- | --- | --- |")
+	tok := func(label, name, base, goal string, max float64) {
+		ratio := r.ratio("Token/"+name, "Token/"+base)
+		g := goal
+		if max > 0 {
+			g = fmt.Sprintf("%s: %s", goal, verdict(ratio, max))
+		}
+		against := base
+		if name == base {
+			against = "itself"
+		}
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s |\n", label, fmtNum(r.get("Token/"+name, "ns/op"), "ns"),
+			fmtRatio(ratio), against, fmtNum(r.get("Token/"+name, "allocs/op"), ""), g)
+	}
+	tok("direct read, plain receive (one hop)", "direct-plain", "direct-robust", "", 0)
+	tok("direct read, receive watching ctx", "direct-robust", "direct-robust", "baseline of the pull form", 0)
+	tok("relay pull form (`Group.All`)", "relay-all", "direct-robust", "≤ 1.05x", 1.05)
+	tok("relay pull form, first-token and idle timeouts", "relay-all-timeouts", "direct-robust", "", 0)
+	tok("forwarder, plain receive, send watching ctx (two hops)", "forwarder-plain", "forwarder-robust", "", 0)
+	tok("forwarder, receive and send watching ctx", "forwarder-robust", "forwarder-robust", "baseline of the channel form", 0)
+	tok("relay channel form (`Group.Stream`)", "relay-stream", "forwarder-robust", "≤ 1.05x", 1.05)
+	tok("relay channel form, first-token and idle timeouts", "relay-stream-timeouts", "forwarder-robust", "", 0)
+	tok("`stream.Batch` of 16, one token's share", "batch-16", "forwarder-robust", "", 0)
+	fmt.Fprintln(w)
+
+	fmt.Fprintln(w, "**Per call that streams one token**")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| call | ns/call | ratio | against | allocs | allocs beyond the provider's | goal |")
+	fmt.Fprintln(w, "| --- | --- | --- | --- | --- | --- | --- |")
+	bareAllocs := r.get("Call/bare", "allocs/op")
+	call := func(label, name, base, goal string, max float64, baseAllocs float64) {
+		ratio := r.ratio("Call/"+name, "Call/"+base)
+		allocs := r.get("Call/"+name, "allocs/op")
+		extra := "—"
+		if allocs >= 0 && baseAllocs >= 0 {
+			extra = fmt.Sprintf("%.0f", allocs-baseAllocs)
+		}
+		g := goal
+		if max > 0 {
+			g = fmt.Sprintf("%s: %s", goal, verdict(ratio, max))
+		}
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s |\n", label, fmtNum(r.get("Call/"+name, "ns/op"), "ns"),
+			fmtRatio(ratio), base, fmtNum(allocs, ""), extra, g)
+	}
+	call("bare provider call (goroutine, two channels, one token)", "bare", "bare", "baseline", 0, bareAllocs)
+	call("relay channel form, one provider", "relay-stream", "bare", "≤ 2.5x, ≤ 8 allocs beyond", 2.5, bareAllocs)
+	call("relay pull form, one provider", "relay-all", "bare", "", 0, bareAllocs)
+	failAllocs := r.get("Call/bare-failover-once", "allocs/op")
+	call("by hand: a provider that fails at once, then the bare call", "bare-failover-once", "bare", "", 0, failAllocs)
+	call("relay channel form, failing over once", "relay-stream-failover-once", "bare-failover-once", "", 0, failAllocs)
+	call("relay pull form, failing over once", "relay-all-failover-once", "bare-failover-once", "", 0, failAllocs)
+	call("failsafe-go retry + fallback, plain function", "failsafe-func", "bare", "", 0, -1)
+	call("failsafe-go retry + fallback, around the bare call", "failsafe-bare", "bare", "", 0, bareAllocs)
+	fmt.Fprintln(w)
+
+	fmt.Fprintln(w, "**Floors under a call** (what any wrapper of its shape costs)")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| call | ns/call | ratio to bare | relay's ratio to this floor |")
+	fmt.Fprintln(w, "| --- | --- | --- | --- |")
+	floor := func(label, name, relay string) {
+		rel := "—"
+		if relay != "" {
+			rel = fmtRatio(r.ratio("CallFloor/"+relay, "CallFloor/"+name)) + " (" + relay + ")"
+		}
+		fmt.Fprintf(w, "| %s | %s | %s | %s |\n", label, fmtNum(r.get("CallFloor/"+name, "ns/op"), "ns"),
+			fmtRatio(r.ratio("CallFloor/"+name, "CallFloor/bare")), rel)
+	}
+	floor("bare provider call", "bare", "")
+	floor("bare call under its own cancelable context (pull form's floor)", "bare-ctx", "relay-all")
+	floor("hand-written forwarding goroutine", "wrapped", "")
+	floor("hand-written forwarding goroutine with a per-attempt context (channel form's floor)", "wrapped-ctx", "relay-stream")
+	fmt.Fprintln(w)
+
+	fmt.Fprintln(w, "**Scaling** (ns/token with N streams at once, each read by its own goroutine)")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| streams | direct, robust | relay pull | ratio | forwarder, robust | relay channel | ratio |")
+	fmt.Fprintln(w, "| --- | --- | --- | --- | --- | --- | --- |")
+	for _, n := range []int{1, 100, 10000} {
+		p := fmt.Sprintf("Scale/streams=%d/", n)
+		fmt.Fprintf(w, "| %d | %s | %s | %s | %s | %s | %s |\n", n,
+			fmtNum(r.get(p+"direct-robust", "ns/op"), "ns"), fmtNum(r.get(p+"relay-all", "ns/op"), "ns"),
+			fmtRatio(r.ratio(p+"relay-all", p+"direct-robust")),
+			fmtNum(r.get(p+"forwarder-robust", "ns/op"), "ns"), fmtNum(r.get(p+"relay-stream", "ns/op"), "ns"),
+			fmtRatio(r.ratio(p+"relay-stream", p+"forwarder-robust")))
+	}
+	fmt.Fprintln(w)
+
+	fmt.Fprintln(w, "**Memory per idle in-flight stream** (10,000 streams open, each past its first token)")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| form | bytes per stream | beyond the provider's own | goal |")
+	fmt.Fprintln(w, "| --- | --- | --- | --- |")
+	mem := func(label, name string, max float64) {
+		extra := r.get("Memory/"+name, "extra-B/stream")
+		g := "—"
+		if max > 0 {
+			g = fmt.Sprintf("≤ %.0f B: %s", max, verdict(extra, max))
+		}
+		fmt.Fprintf(w, "| %s | %s | %s | %s |\n", label, fmtNum(r.get("Memory/"+name, "B/stream"), "B"), fmtNum(extra, "B"), g)
+	}
+	mem("channel form", "relay-stream", 6144)
+	mem("channel form, with timeouts", "relay-stream-timeouts", 6144)
+	mem("pull form", "relay-all", 1024)
+	mem("pull form, with timeouts", "relay-all-timeouts", 1024)
+	fmt.Fprintln(w)
+
+	fmt.Fprintln(w, "**Stream stages** (per token, each on its own goroutine)")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| stage | ns/token | ratio to the robust forwarder | allocs/token |")
+	fmt.Fprintln(w, "| --- | --- | --- | --- |")
+	fwd := r.get("Token/forwarder-robust", "ns/op")
+	for _, s := range []string{"map", "filter", "tee"} {
+		ns := r.get("Stage/"+s, "ns/op")
+		ratio := -1.0
+		if ns >= 0 && fwd > 0 {
+			ratio = ns / fwd
+		}
+		fmt.Fprintf(w, "| %s | %s | %s | %s |\n", s, fmtNum(ns, "ns"), fmtRatio(ratio), fmtNum(r.get("Stage/"+s, "allocs/op"), ""))
+	}
+}

@@ -1,0 +1,159 @@
+package bench
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/relay-go/relay/failover"
+	"github.com/relay-go/relay/stream"
+)
+
+// BenchmarkToken measures the cost of one token after the commit, on a
+// stream that never ends. Every sub-benchmark reads from the same kind of
+// provider; the baselines run beside relay in the same run.
+func BenchmarkToken(b *testing.B) {
+	b.Run("direct-plain", func(b *testing.B) {
+		ctx, cancel := context.WithCancel(context.Background())
+		out, _ := endless(ctx, 0)
+		b.ReportAllocs()
+		for b.Loop() {
+			<-out
+		}
+		cancel()
+		drainAll(out)
+	})
+	b.Run("direct-robust", func(b *testing.B) {
+		ctx, cancel := context.WithCancel(context.Background())
+		out, _ := endless(ctx, 0)
+		done := ctx.Done()
+		b.ReportAllocs()
+		for b.Loop() {
+			select {
+			case <-out:
+			case <-done:
+			}
+		}
+		cancel()
+		drainAll(out)
+	})
+	b.Run("forwarder-plain", func(b *testing.B) {
+		ctx, cancel := context.WithCancel(context.Background())
+		out := forwardPlain(ctx, endless)
+		b.ReportAllocs()
+		for b.Loop() {
+			<-out
+		}
+		cancel()
+		drainAll(out)
+	})
+	b.Run("forwarder-robust", func(b *testing.B) {
+		ctx, cancel := context.WithCancel(context.Background())
+		out := forwardRobust(ctx, endless)
+		b.ReportAllocs()
+		for b.Loop() {
+			<-out
+		}
+		cancel()
+		drainAll(out)
+	})
+	for _, tc := range []struct {
+		name string
+		opts []failover.Option
+	}{
+		{"relay-stream", nil},
+		{"relay-stream-timeouts", []failover.Option{failover.FirstTokenTimeout(time.Minute), failover.IdleTimeout(time.Minute)}},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			ctx, cancel := context.WithCancel(context.Background())
+			out, _ := groupWith(tc.opts, endless).Stream(ctx, 0)
+			b.ReportAllocs()
+			for b.Loop() {
+				<-out
+			}
+			cancel()
+			drainAll(out)
+		})
+	}
+	for _, tc := range []struct {
+		name string
+		opts []failover.Option
+	}{
+		{"relay-all", nil},
+		{"relay-all-timeouts", []failover.Option{failover.FirstTokenTimeout(time.Minute), failover.IdleTimeout(time.Minute)}},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			b.ReportAllocs()
+			for range groupWith(tc.opts, endless).All(ctx, 0) {
+				if !b.Loop() {
+					break
+				}
+			}
+		})
+	}
+	b.Run("batch-16", func(b *testing.B) {
+		// One token's share of a 16-token batch: the consumer takes a
+		// batch per 16 iterations.
+		ctx, cancel := context.WithCancel(context.Background())
+		out, _ := stream.Batch(endless, 16, 0)(ctx, 0)
+		b.ReportAllocs()
+		var batch []int
+		for b.Loop() {
+			if len(batch) == 0 {
+				batch = <-out
+			}
+			batch = batch[1:]
+		}
+		cancel()
+		drainAll(out)
+	})
+}
+
+// forwardPlain is the minimal hand-written forwarder: a plain receive, a
+// send that watches ctx.
+func forwardPlain(ctx context.Context, src stream.Source[int, int]) <-chan int {
+	in, _ := src(ctx, 0)
+	out := make(chan int)
+	go func() {
+		defer close(out)
+		for t := range in {
+			select {
+			case out <- t:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return out
+}
+
+// forwardRobust is the fair baseline for the channel form: receive and send
+// each watch ctx, so that it never hangs on a provider that ignores ctx.
+func forwardRobust(ctx context.Context, src stream.Source[int, int]) <-chan int {
+	in, _ := src(ctx, 0)
+	out := make(chan int)
+	done := ctx.Done()
+	go func() {
+		defer close(out)
+		for {
+			var t int
+			var ok bool
+			select {
+			case t, ok = <-in:
+				if !ok {
+					return
+				}
+			case <-done:
+				return
+			}
+			select {
+			case out <- t:
+			case <-done:
+				return
+			}
+		}
+	}()
+	return out
+}
