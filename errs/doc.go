@@ -20,5 +20,6 @@
 // ended, never for an attempt that relay itself stopped).
 //
 // Providers mark their errors with [Permanent] (every provider would fail the
-// same way: stop the call). Relay never classifies an error by its text.
+// same way: stop the call) and [RetryAfter] (wait at least this long before
+// trying this provider again). Relay never classifies an error by its text.
 package errs

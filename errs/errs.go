@@ -23,3 +23,19 @@ var ErrIdleTimeout = errors.New("idle timeout")
 // contract: it returned a nil channel, or reported an error and then kept
 // its token channel open. The wrapping error says which.
 var ErrContract = errors.New("source broke the stream contract")
+
+// ErrBudget is why a call stopped early when the group's retry budget was
+// spent: too many recent calls needed retries or failovers, so this one did
+// not add more load. It appears as [FailoverError.Err].
+var ErrBudget = errors.New("retry budget spent: too many recent calls needed a retry")
+
+// ErrDeadline is why a call stopped early when every provider left to try
+// would have to wait until after the deadline (the caller's context
+// deadline or the call's own maximum time). It appears as
+// [FailoverError.Err].
+var ErrDeadline = errors.New("no provider can be tried again before the deadline")
+
+// ErrCallTimeout is the cause of a call that ran past the group's maximum
+// call time. It stands in for a context error, which would wrongly suggest
+// that the caller's own context ended.
+var ErrCallTimeout = errors.New("call timeout")

@@ -1,0 +1,38 @@
+package errs
+
+import (
+	"errors"
+	"time"
+)
+
+// RetryAfter marks err with the provider's own hint, such as an HTTP 429's
+// Retry-After header: wait at least d before trying this provider again.
+// The next provider need not wait. A hint longer than the group's maximum
+// (one minute unless set otherwise) means that this provider is not worth
+// waiting for in this call: relay moves on to the next provider at once.
+// The result unwraps to err and prints as err. RetryAfter returns nil for a
+// nil err; a d below zero counts as zero.
+func RetryAfter(err error, d time.Duration) error {
+	if err == nil {
+		return nil
+	}
+	return &retryAfterError{err: err, d: max(d, 0)}
+}
+
+// RetryAfterHint returns the hint of the outermost [RetryAfter] mark in
+// err's chain, and whether there is one.
+func RetryAfterHint(err error) (time.Duration, bool) {
+	var r *retryAfterError
+	if !errors.As(err, &r) {
+		return 0, false
+	}
+	return r.d, true
+}
+
+type retryAfterError struct {
+	err error
+	d   time.Duration
+}
+
+func (e *retryAfterError) Error() string { return e.err.Error() }
+func (e *retryAfterError) Unwrap() error { return e.err }
