@@ -15,12 +15,18 @@ func timeoutOpts() []failover.Option {
 
 // BenchmarkStage measures one token through each stream stage, beside the
 // robust forwarder, which is the least a stage with its own goroutine can
-// cost.
+// cost. "generate" is a source built with stream.Generate, to compare with
+// the hand-written endless provider read directly (Token/direct-plain).
 func BenchmarkStage(b *testing.B) {
 	for _, tc := range []struct {
 		name string
 		src  stream.Source[int, int]
 	}{
+		{"generate", stream.Generate(func(ctx context.Context, _ int, yield func(int) bool) error {
+			for i := 0; yield(i); i++ {
+			}
+			return ctx.Err()
+		})},
 		{"map", stream.Map(endless, func(t int) int { return t + 1 })},
 		{"filter", stream.Filter(endless, func(int) bool { return true })},
 	} {

@@ -283,7 +283,7 @@ func (r *results) print(w io.Writer) {
 	fmt.Fprintln(w, "| stage | ns/token | ratio to the robust forwarder | allocs/token |")
 	fmt.Fprintln(w, "| --- | --- | --- | --- |")
 	fwd := r.get("Token/forwarder-robust", "ns/op")
-	for _, s := range []string{"map", "filter", "tee"} {
+	for _, s := range []string{"generate", "map", "filter", "tee"} {
 		ns := r.get("Stage/"+s, "ns/op")
 		ratio := -1.0
 		if ns >= 0 && fwd > 0 {
