@@ -26,8 +26,11 @@ type FailoverError struct {
 	// Attempts lists every failed attempt in the order the attempts started.
 	Attempts []*AttemptError
 	// Err, when not nil, is why the call stopped before it ran out of
-	// providers to try: the caller's context ended. A call stopped by a
-	// [Permanent] error has that error on its last attempt instead.
+	// providers to try: the caller's context ended (its error), the call
+	// ran past its maximum time ([ErrCallTimeout]), the retry budget was
+	// spent ([ErrBudget]), or no provider could be tried again before the
+	// deadline ([ErrDeadline]). A call stopped by a [Permanent] error, or
+	// by a classifier's Stop, has that error on its last attempt instead.
 	Err error
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/relay-go/relay/errs"
@@ -134,5 +135,25 @@ func TestPermanent(t *testing.T) {
 	}
 	if (&errs.PanicError{Value: "text"}).Unwrap() != nil {
 		t.Errorf("a panic with a non-error value unwraps to something")
+	}
+}
+
+func TestRetryAfter(t *testing.T) {
+	t.Parallel()
+	if errs.RetryAfter(nil, time.Second) != nil {
+		t.Errorf("RetryAfter(nil) is not nil")
+	}
+	err := fmt.Errorf("call: %w", errs.RetryAfter(errDown, 3*time.Second))
+	if d, ok := errs.RetryAfterHint(err); !ok || d != 3*time.Second {
+		t.Errorf("hint = %v, %v; want 3s", d, ok)
+	}
+	if !errors.Is(err, errDown) || err.Error() != "call: service unavailable" {
+		t.Errorf("the mark changed the error: %v", err)
+	}
+	if d, _ := errs.RetryAfterHint(errs.RetryAfter(errDown, -time.Second)); d != 0 {
+		t.Errorf("a negative hint became %v, want 0", d)
+	}
+	if _, ok := errs.RetryAfterHint(errDown); ok {
+		t.Errorf("an unmarked error has a hint")
 	}
 }

@@ -22,7 +22,7 @@ import (
 func (g *Group[Req, Tok]) All(ctx context.Context, req Req) iter.Seq2[Tok, error] {
 	return func(yield func(Tok, error) bool) {
 		var zero Tok
-		r, err := g.begin(ctx, req)
+		r, ctx, err := g.begin(ctx, req)
 		if err != nil {
 			yield(zero, err)
 			return

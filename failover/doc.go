@@ -34,6 +34,18 @@
 // [errs.ErrNoProvider]. An [errs.Permanent] error and the caller's
 // cancellation stop the whole call.
 //
+// # Retry policy
+//
+// Each failed attempt before the commit is classified ([Classify], by
+// default [DefaultClass]): [Retry] the provider while it has tries left,
+// move to the [NextProvider] at once, or [Stop] the call. Tries of one
+// provider are separated by [Backoff] (exponential, full jitter) and by
+// the provider's own [errs.RetryAfter] hint, up to [MaxRetryAfter]. No
+// wait ends after the deadline, the caller's or [MaxCallTime]'s: relay
+// moves on to a provider it can try now, or ends the call at once with
+// [errs.ErrDeadline]. [RetryBudget] bounds the extra attempts that all
+// calls of a group add during an outage.
+//
 // # Timeouts
 //
 // [FirstTokenTimeout] and [IdleTimeout] measure the provider, never the

@@ -122,3 +122,71 @@ func ExampleGroup_All() {
 	// one
 	// two
 }
+
+// statusError is a provider's own error type.
+type statusError struct{ code int }
+
+func (e *statusError) Error() string { return fmt.Sprintf("status %d", e.code) }
+
+// Classify maps a provider's own error types to what the call does next;
+// errs.RetryAfter carries a provider's hint for how long to wait.
+func ExampleClassify() {
+	classify := func(err error) failover.Class {
+		var se *statusError
+		if errors.As(err, &se) && se.code == 401 {
+			return failover.NextProvider // no point retrying with a bad key
+		}
+		return failover.DefaultClass(err)
+	}
+	calls := 0
+	flaky := func(ctx context.Context, req string) (<-chan string, <-chan error) {
+		calls++
+		if calls == 1 {
+			limited := errs.RetryAfter(&statusError{429}, 10*time.Millisecond)
+			return stream.FromSlice[string, string](nil, limited)(ctx, req)
+		}
+		return stream.FromSlice[string]([]string{"served on try 2"}, nil)(ctx, req)
+	}
+	g := failover.New([]failover.Provider[string, string]{
+		{Name: "bad-key", Source: stream.FromSlice[string, string](nil, &statusError{401})},
+		{Name: "flaky", Source: flaky},
+	}, failover.Classify(classify), failover.Attempts(3), failover.Backoff(time.Millisecond, 100*time.Millisecond))
+
+	ctx, report := failover.WithReport(context.Background())
+	toks, err := stream.Collect(ctx, g.Stream, "req")
+	fmt.Println(toks, err)
+	for _, a := range report.Attempts() {
+		fmt.Println(a.Provider, a.Number, a.Err)
+	}
+	// Output:
+	// [served on try 2] <nil>
+	// bad-key 1 status 401
+	// flaky 1 status 429
+	// flaky 2 <nil>
+}
+
+// A provider that never sends its first token is abandoned after the
+// first-token timeout, and the next one serves.
+func ExampleFirstTokenTimeout() {
+	silent := func(ctx context.Context, _ string) (<-chan string, <-chan error) {
+		out, errc := make(chan string), make(chan error, 1)
+		go func() {
+			<-ctx.Done() // never answers, but stops when told
+			errc <- ctx.Err()
+			close(errc)
+			close(out)
+		}()
+		return out, errc
+	}
+	g := failover.New([]failover.Provider[string, string]{
+		{Name: "silent", Source: silent},
+		{Name: "fast", Source: stream.FromSlice[string]([]string{"ok"}, nil)},
+	}, failover.FirstTokenTimeout(20*time.Millisecond))
+	ctx, report := failover.WithReport(context.Background())
+	toks, err := stream.Collect(ctx, g.Stream, "req")
+	fmt.Println(toks, err)
+	fmt.Println(report.Attempts()[0].Err)
+	// Output:
+	// [ok] <nil>
+	// first-token timeout: no token within 20ms
+}

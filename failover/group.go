@@ -34,6 +34,14 @@ type Group[Req, Tok any] struct {
 	content    func(Tok) bool
 	shuffle    bool
 
+	classify         func(error) Class
+	backoffBase      time.Duration
+	backoffMax       time.Duration
+	backoffProviders bool
+	maxRetryAfter    time.Duration
+	maxCall          time.Duration
+	budget           *budget
+
 	rngMu sync.Mutex
 	rng   *rand.Rand
 }
@@ -46,7 +54,7 @@ type Group[Req, Tok any] struct {
 // empty name, a name used twice or a nil Source, or if an option does not
 // fit the group (a [Content] predicate for another token type).
 func New[Req, Tok any](providers []Provider[Req, Tok], opts ...Option) *Group[Req, Tok] {
-	cfg := config{attempts: 1}
+	cfg := config{attempts: 1, maxRetryAfter: time.Minute}
 	for _, o := range opts {
 		if o == nil {
 			panic("failover: New was given a nil Option")
@@ -71,6 +79,16 @@ func New[Req, Tok any](providers []Provider[Req, Tok], opts ...Option) *Group[Re
 		firstToken: cfg.firstToken,
 		idle:       cfg.idle,
 		shuffle:    cfg.shuffle,
+
+		classify:         cfg.classify,
+		backoffBase:      cfg.backoffBase,
+		backoffMax:       cfg.backoffMax,
+		backoffProviders: cfg.backoffProviders,
+		maxRetryAfter:    cfg.maxRetryAfter,
+		maxCall:          cfg.maxCall,
+	}
+	if cfg.budget != nil {
+		g.budget = newBudget(*cfg.budget)
 	}
 	if cfg.content != nil {
 		f, ok := cfg.content.(func(Tok) bool)
@@ -80,7 +98,7 @@ func New[Req, Tok any](providers []Provider[Req, Tok], opts ...Option) *Group[Re
 		}
 		g.content = f
 	}
-	if cfg.shuffle {
+	if cfg.shuffle || cfg.backoffBase > 0 {
 		seed := cfg.seed
 		if seed == 0 {
 			seed = rand.Uint64()

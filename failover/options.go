@@ -12,12 +12,19 @@ import (
 type Option interface{ apply(*config) }
 
 type config struct {
-	attempts   int
-	shuffle    bool
-	seed       uint64
-	firstToken time.Duration
-	idle       time.Duration
-	content    any // func(Tok) bool, checked against Tok in New
+	attempts         int
+	shuffle          bool
+	seed             uint64
+	firstToken       time.Duration
+	idle             time.Duration
+	content          any // func(Tok) bool, checked against Tok in New
+	classify         func(error) Class
+	backoffBase      time.Duration
+	backoffMax       time.Duration
+	backoffProviders bool
+	maxRetryAfter    time.Duration
+	maxCall          time.Duration
+	budget           *budgetConfig
 }
 
 type optionFunc func(*config)
@@ -37,8 +44,8 @@ func Attempts(n int) Option {
 
 // Shuffle tries the providers in a random order, drawn anew for each call.
 // The group keeps one generator seeded with seed, so a caller that makes its
-// calls one at a time gets the same sequence of orders for the same seed;
-// seed 0 draws the seed from entropy. Drawing an order costs one allocation
+// calls one at a time gets the same sequence of orders (and of [Backoff]
+// jitter) for the same seed; seed 0 draws the seed from entropy. Drawing an order costs one allocation
 // per call when more than eight providers are eligible.
 func Shuffle(seed uint64) Option {
 	return optionFunc(func(c *config) { c.shuffle = true; c.seed = seed })

@@ -40,14 +40,18 @@ type run[Req, Tok any] struct {
 	done     bool
 	err      error
 	attempts int
+	launched int           // attempts started in this call
+	wait     time.Duration // to wait before the next attempt
+	stopCall func()        // releases the MaxCallTime context, if any
 }
 
 // begin starts a call, or returns the error that ends it before any
 // attempt. Accepts and the ignore list are evaluated here, on the caller's
-// goroutine.
-func (g *Group[Req, Tok]) begin(ctx context.Context, req Req) (*run[Req, Tok], error) {
+// goroutine. The returned context is the one the call runs under: ctx, or
+// a child bounded by MaxCallTime.
+func (g *Group[Req, Tok]) begin(ctx context.Context, req Req) (*run[Req, Tok], context.Context, error) {
 	if ctx.Err() != nil {
-		return nil, ctxErr(ctx)
+		return nil, ctx, ctxErr(ctx)
 	}
 	r := &run[Req, Tok]{g: g, req: req, attempts: max(g.attempts, 1)}
 	r.rep = reportFor(ctx)
@@ -64,12 +68,18 @@ func (g *Group[Req, Tok]) begin(ctx context.Context, req Req) (*run[Req, Tok], e
 		r.order = append(r.order, i)
 	}
 	if len(r.order) == 0 {
-		return nil, errs.ErrNoProvider
+		return nil, ctx, errs.ErrNoProvider
 	}
 	if g.shuffle {
 		g.shuffleInto(r.order)
 	}
-	return r, nil
+	if g.budget != nil {
+		g.budget.call()
+	}
+	if g.maxCall > 0 {
+		ctx, r.stopCall = context.WithTimeoutCause(ctx, g.maxCall, &callTimeout{g.maxCall})
+	}
+	return r, ctx, nil
 }
 
 // next returns the next token for the caller, or ok == false and the call's
@@ -165,6 +175,10 @@ func (r *run[Req, Tok]) launchNext(ctx context.Context) {
 		r.finish(&errs.FailoverError{Attempts: r.fails})
 		return
 	}
+	if r.launched > 0 && !r.mayGoOn(ctx) {
+		return
+	}
+	r.launched++
 	r.try++
 	p := &r.g.providers[r.order[r.pos]]
 	a := &r.a0
@@ -305,12 +319,11 @@ func (r *run[Req, Tok]) failPre(ctx context.Context, a *attempt[Tok], cause erro
 	r.end(a, cause)
 	r.cur = nil
 	r.fails = append(r.fails, &errs.AttemptError{Provider: a.name, Attempt: a.num, Err: cause})
-	switch {
-	case ctx.Err() != nil:
+	if ctx.Err() != nil {
 		r.finish(&errs.FailoverError{Attempts: r.fails, Err: ctxErr(ctx)})
-	case errs.IsPermanent(cause):
-		r.finish(&errs.FailoverError{Attempts: r.fails})
+		return
 	}
+	r.plan(ctx, cause)
 }
 
 // failLive ends the committed attempt with cause.
@@ -342,6 +355,9 @@ func (r *run[Req, Tok]) close() {
 	}
 	r.cur, r.live = nil, nil
 	r.done = true
+	if r.stopCall != nil {
+		r.stopCall()
+	}
 }
 
 func (r *run[Req, Tok]) end(a *attempt[Tok], err error) {
@@ -372,15 +388,6 @@ func (r *run[Req, Tok]) cause(ctx context.Context, a *attempt[Tok], err error) e
 	}
 	if err == nil {
 		err = context.Cause(a.ctx)
-	}
-	return err
-}
-
-// ctxErr is ctx's error, with its cause when the caller gave one.
-func ctxErr(ctx context.Context) error {
-	err := ctx.Err()
-	if c := context.Cause(ctx); c != nil && c != err {
-		return fmt.Errorf("%w: %w", err, c)
 	}
 	return err
 }

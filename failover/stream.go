@@ -31,7 +31,7 @@ import "context"
 func (g *Group[Req, Tok]) Stream(ctx context.Context, req Req) (<-chan Tok, <-chan error) {
 	out := make(chan Tok)
 	errc := make(chan error, 1)
-	r, err := g.begin(ctx, req)
+	r, ctx, err := g.begin(ctx, req)
 	if err != nil {
 		errc <- err
 		close(errc)
