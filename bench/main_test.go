@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"errors"
+	"sync"
 	"testing"
 
 	"github.com/relay-go/relay/failover"
@@ -14,9 +15,24 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // endless is the physical provider: it sends tokens as fast as they are
 // taken, each send watching ctx, until ctx is done.
 func endless(ctx context.Context, _ int) (<-chan int, <-chan error) {
+	return endlessCounted(ctx, nil)
+}
+
+// counted returns endless providers whose goroutines wg waits for.
+func counted(wg *sync.WaitGroup) func(context.Context, int) (<-chan int, <-chan error) {
+	return func(ctx context.Context, _ int) (<-chan int, <-chan error) {
+		wg.Add(1)
+		return endlessCounted(ctx, wg)
+	}
+}
+
+func endlessCounted(ctx context.Context, wg *sync.WaitGroup) (<-chan int, <-chan error) {
 	out := make(chan int)
 	errc := make(chan error, 1)
 	go func() {
+		if wg != nil {
+			defer wg.Done()
+		}
 		for i := 0; ; i++ {
 			select {
 			case out <- i:

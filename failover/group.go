@@ -24,7 +24,8 @@ type Provider[Req, Tok any] struct {
 
 // Group sends each request to its providers in turn until one streams an
 // answer. Make one with [New]; a Group is safe for any number of concurrent
-// calls, and calls share nothing but the shuffle generator. A zero Group is
+// calls, which share only the random generator (for [Shuffle] and
+// [Backoff]) and the [RetryBudget]. A zero Group is
 // valid and has no providers: every call ends with [errs.ErrNoProvider].
 type Group[Req, Tok any] struct {
 	providers  []Provider[Req, Tok]

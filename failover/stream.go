@@ -15,8 +15,9 @@ import "context"
 // a panic in its Source call, nil channels, a first-token or idle timeout.
 // After it, only that attempt's tokens reach the caller, and a failure ends
 // the stream with an [*errs.CommittedError]. When no attempt commits, the
-// error is an [*errs.FailoverError] naming every attempt. A [errs.Permanent]
-// error stops the call at once. When ctx ends, the stream ends with an
+// error is an [*errs.FailoverError] naming every attempt. An
+// [errs.Permanent] error stops the call at once (unless [Classify] says
+// otherwise). When ctx ends, the stream ends with an
 // error for which errors.Is(err, ctx.Err()) holds, no further provider is
 // tried, and every attempt's context is cancelled; a ctx that is already
 // done calls no provider. A caller that stops reading must cancel ctx.
