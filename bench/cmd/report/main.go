@@ -148,10 +148,13 @@ func fmtNum(x float64, unit string) string {
 	if x < 0 {
 		return "—"
 	}
-	if x >= 100 {
-		return fmt.Sprintf("%.0f %s", x, unit)
+	if unit != "" {
+		unit = " " + unit
 	}
-	return fmt.Sprintf("%.1f %s", x, unit)
+	if x >= 100 {
+		return fmt.Sprintf("%.0f%s", x, unit)
+	}
+	return fmt.Sprintf("%.1f%s", x, unit)
 }
 
 // verdict says whether a measured value meets a goal of at most max.

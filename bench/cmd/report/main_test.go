@@ -1,0 +1,54 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+const sample = `goos: linux
+goarch: amd64
+cpu: Test CPU
+BenchmarkToken/direct-robust-2   1000   300.0 ns/op   0 B/op   0 allocs/op
+BenchmarkToken/direct-robust-2   1000   200.0 ns/op   0 B/op   0 allocs/op
+BenchmarkToken/direct-robust-2   1000   100.0 ns/op   0 B/op   0 allocs/op
+BenchmarkToken/relay-all-2       1000   210.0 ns/op   0 B/op   0 allocs/op
+BenchmarkToken/relay-all-2       1000   220.0 ns/op   0 B/op   0 allocs/op
+BenchmarkMemory/relay-all-2      1   0 ns/op   9000 B/stream   180.0 extra-B/stream
+PASS
+`
+
+func TestParseTakesMediansAndDropsTheProcSuffix(t *testing.T) {
+	r := parse([]byte(sample))
+	if got := r.get("Token/direct-robust", "ns/op"); got != 200 {
+		t.Errorf("median of 300, 200, 100 = %v, want 200", got)
+	}
+	if got := r.get("Token/relay-all", "ns/op"); got != 215 {
+		t.Errorf("median of 210, 220 = %v, want 215", got)
+	}
+	if got := r.get("Memory/relay-all", "extra-B/stream"); got != 180 {
+		t.Errorf("custom metric = %v, want 180", got)
+	}
+	if got := r.get("Token/missing", "ns/op"); got != -1 {
+		t.Errorf("a missing benchmark = %v, want -1", got)
+	}
+}
+
+func TestPrintJudgesTheGoals(t *testing.T) {
+	var b strings.Builder
+	parse([]byte(sample)).print(&b)
+	out := b.String()
+	for _, want := range []string{
+		"cpu: Test CPU",
+		"| relay pull form (`Group.All`) | 215 ns | 1.07x | direct-robust | 0.0 | ≤ 1.05x: **missed** |",
+		"| pull form | 9000 B | 180 B | ≤ 1024 B: met |",
+		"| relay channel form (`Group.Stream`) | — | — | forwarder-robust | — | ≤ 1.05x: not measured |",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("report lacks %q; it is:\n%s", want, out)
+		}
+	}
+}
