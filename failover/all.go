@@ -29,6 +29,26 @@ func (g *Group[Req, Tok]) All(ctx context.Context, req Req) iter.Seq2[Tok, error
 		}
 		defer r.close()
 		for {
+			if a := r.fast(); a != nil {
+				// One receive per token, straight from the provider.
+				in, done := a.out, a.ctx.Done()
+				for {
+					select {
+					case tok, ok := <-in:
+						if !ok {
+							a.out = nil
+							break
+						}
+						r.emitted++
+						if !yield(tok, nil) {
+							return
+						}
+						continue
+					case <-done:
+					}
+					break
+				}
+			}
 			tok, ok, err := r.next(ctx)
 			if !ok {
 				if err != nil {

@@ -113,6 +113,17 @@ func (r *run[Req, Tok]) next(ctx context.Context) (tok Tok, ok bool, err error) 
 	return tok, false, r.err
 }
 
+// fast returns the committed attempt when the next token is a plain
+// receive from it: no held tokens to release, no outcome seen early, no
+// timeout to feed. The drivers then run their own loop of receives and
+// deliveries, and come back to next for anything else.
+func (r *run[Req, Tok]) fast() *attempt[Tok] {
+	if a := r.live; a != nil && !r.pending && a.out != nil && !a.known && a.w == nil {
+		return a
+	}
+	return nil
+}
+
 // nextLive is the committed path that is not a plain receive: tokens held
 // at the commit, the drain after an early outcome, the end of the stream.
 func (r *run[Req, Tok]) nextLive(ctx context.Context, a *attempt[Tok]) (tok Tok, ok bool, err error) {

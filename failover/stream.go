@@ -62,6 +62,28 @@ func (r *run[Req, Tok]) pump(ctx context.Context, out chan<- Tok, errc chan<- er
 func (r *run[Req, Tok]) forward(ctx context.Context, out chan<- Tok) error {
 	done := ctx.Done()
 	for {
+		if a := r.fast(); a != nil {
+			// One receive and one send per token.
+			in, adone := a.out, a.ctx.Done()
+			for {
+				select {
+				case tok, ok := <-in:
+					if !ok {
+						a.out = nil
+						break
+					}
+					select {
+					case out <- tok:
+						r.emitted++
+						continue
+					case <-done:
+						return r.abort(ctx)
+					}
+				case <-adone:
+				}
+				break
+			}
+		}
 		tok, ok, err := r.next(ctx)
 		if !ok {
 			return err

@@ -6,11 +6,24 @@
 // a Source, groups nest inside groups and inside any pipeline built from the
 // stages here:
 //
-//	src := stream.FromSlice[string]([]string{"a", "b"}, nil) // build
-//	toks, err := stream.Collect(ctx, src, "req")              // consume
-//	for tok, err := range stream.All(ctx, src, "req") { ... } // consume, pull form
+//   - build: [Generate] turns a function that yields tokens into a Source
+//     (recovering its panics into the stream's error); [FromSlice] streams
+//     a fixed slice.
+//   - transform: [Map] and [Filter] change or drop tokens; [Batch] groups
+//     them so a consumer pays one channel hop per batch instead of per
+//     token; [Tee] splits one stream between two consumers without losing
+//     a token to the slower one.
+//   - consume: [Collect] gathers a whole stream; [All] ranges over it.
 //
-// Consumers here ([Collect], [All]) take the Source itself rather than its
-// channels, so they own the context that stops it: returning early cancels
-// the source and never waits for a source that ignores its context.
+// For example, a failover group whose words are upper-cased and sent in
+// batches of up to 32 tokens or every 50ms, whichever comes first:
+//
+//	src := stream.Batch(stream.Map(group.Stream, strings.ToUpper), 32, 50*time.Millisecond)
+//	for batch, err := range stream.All(ctx, src, req) { ... }
+//
+// Every stage keeps the contract: tokens in order, one outcome after them,
+// and an end as soon as its context is done. Consumers here take the Source
+// itself rather than its channels, so they own the context that stops it:
+// returning early cancels the source and never waits for a source that
+// ignores its context.
 package stream

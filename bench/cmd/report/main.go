@@ -30,6 +30,7 @@ func main() {
 	bench := flag.String("bench", ".", "go test -bench pattern")
 	raw := flag.String("raw", "", "also write the raw benchmark output to this file")
 	in := flag.String("in", "", "read raw benchmark output from this file instead of running")
+	oneCore := flag.Bool("onecore", true, "also run the per-token benchmarks with GOMAXPROCS=1")
 	flag.Parse()
 
 	var out []byte
@@ -43,13 +44,17 @@ func main() {
 		if *benchtime != "" {
 			args = append(args, "-benchtime", *benchtime)
 		}
-		fmt.Fprintf(os.Stderr, "running go %s\n", strings.Join(args, " "))
-		cmd := exec.Command("go", append(args, ".")...)
 		var buf bytes.Buffer
-		cmd.Stdout = io.MultiWriter(&buf, progress{})
-		cmd.Stderr = os.Stderr
-		if err := cmd.Run(); err != nil {
-			fail(fmt.Errorf("go test: %w", err))
+		goTest(&buf, args)
+		if *oneCore {
+			// The per-token benchmarks again on one core: the pure cost,
+			// without the cross-core wake-ups that make a two-goroutine
+			// ping-pong noisy on a shared machine.
+			one := []string{"test", "-run", "^$", "-bench", "^BenchmarkToken$", "-benchmem", "-cpu", "1", "-count", strconv.Itoa(*count)}
+			if *benchtime != "" {
+				one = append(one, "-benchtime", *benchtime)
+			}
+			goTest(&buf, one)
 		}
 		out = buf.Bytes()
 	}
@@ -60,6 +65,16 @@ func main() {
 	}
 	r := parse(out)
 	r.print(os.Stdout)
+}
+
+func goTest(w io.Writer, args []string) {
+	fmt.Fprintf(os.Stderr, "running go %s\n", strings.Join(args, " "))
+	cmd := exec.Command("go", append(args, ".")...)
+	cmd.Stdout = io.MultiWriter(w, progress{})
+	cmd.Stderr = os.Stderr
+	if err := cmd.Run(); err != nil {
+		fail(fmt.Errorf("go test: %w", err))
+	}
 }
 
 func fail(err error) {
@@ -81,10 +96,20 @@ func (progress) Write(p []byte) (int, error) {
 // results holds every sample of every metric, by benchmark name.
 type results struct {
 	header  []string
-	samples map[string]map[string][]float64
+	samples map[string]map[string][]float64 // by name@GOMAXPROCS
+	procs   int                             // the main run's GOMAXPROCS
 }
 
-var procSuffix = regexp.MustCompile(`-\d+$`)
+// key names a benchmark of the main run; a name that already says
+// "@procs" is kept.
+func (r *results) key(name string) string {
+	if strings.Contains(name, "@") {
+		return name
+	}
+	return fmt.Sprintf("%s@%d", name, r.procs)
+}
+
+var procSuffix = regexp.MustCompile(`-(\d+)$`)
 
 func parse(out []byte) *results {
 	r := &results{samples: map[string]map[string][]float64{}}
@@ -100,7 +125,14 @@ func parse(out []byte) *results {
 		if len(f) < 4 || !strings.HasPrefix(f[0], "Benchmark") {
 			continue
 		}
-		name := procSuffix.ReplaceAllString(strings.TrimPrefix(f[0], "Benchmark"), "")
+		name := strings.TrimPrefix(f[0], "Benchmark")
+		procs := 1
+		if m := procSuffix.FindStringSubmatch(name); m != nil {
+			procs, _ = strconv.Atoi(m[1])
+			name = strings.TrimSuffix(name, m[0])
+		}
+		r.procs = max(r.procs, procs)
+		name = fmt.Sprintf("%s@%d", name, procs)
 		m := r.samples[name]
 		if m == nil {
 			m = map[string][]float64{}
@@ -118,23 +150,38 @@ func parse(out []byte) *results {
 
 // get returns the median of a metric, or -1 if it was not measured.
 func (r *results) get(name, unit string) float64 {
-	s := slices.Clone(r.samples[name][unit])
+	return median(r.samples[r.key(name)][unit])
+}
+
+// ratio is the median of the per-run ratios name/base: go test -count runs
+// every benchmark of a function once per round, so the i-th samples of two
+// benchmarks were measured close together, under the same load. Pairing
+// them cancels most of the drift of a shared machine.
+func (r *results) ratio(name, base string) float64 {
+	a, b := r.samples[r.key(name)]["ns/op"], r.samples[r.key(base)]["ns/op"]
+	n := min(len(a), len(b))
+	if n == 0 {
+		return -1
+	}
+	ratios := make([]float64, 0, n)
+	for i := range n {
+		if b[i] > 0 {
+			ratios = append(ratios, a[i]/b[i])
+		}
+	}
+	return median(ratios)
+}
+
+func median(s []float64) float64 {
 	if len(s) == 0 {
 		return -1
 	}
+	s = slices.Clone(s)
 	slices.Sort(s)
 	if len(s)%2 == 1 {
 		return s[len(s)/2]
 	}
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
-}
-
-func (r *results) ratio(name, base string) float64 {
-	a, b := r.get(name, "ns/op"), r.get(base, "ns/op")
-	if a < 0 || b <= 0 {
-		return -1
-	}
-	return a / b
 }
 
 func fmtRatio(x float64) string {
@@ -170,15 +217,19 @@ func verdict(x, max float64) string {
 }
 
 func (r *results) print(w io.Writer) {
-	fmt.Fprintf(w, "Measured on %s, GOMAXPROCS=%d, %s; medians of each benchmark's runs.\n\n",
-		strings.Join(r.header, ", "), runtime.GOMAXPROCS(0), runtime.Version())
+	fmt.Fprintf(w, "Measured on %s, GOMAXPROCS=%d, %s. Times are medians of each benchmark's runs; ratios are medians of the ratios of runs made in the same round.\n\n",
+		strings.Join(r.header, ", "), r.procs, runtime.Version())
 
 	fmt.Fprintln(w, "**Per token, after the commit**")
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "| path | ns/token | ratio | against | allocs/token | goal |")
-	fmt.Fprintln(w, "| --- | --- | --- | --- | --- | --- |")
+	fmt.Fprintf(w, "| path | ns/token | ratio | ratio on 1 core | against | allocs/token | goal |\n")
+	fmt.Fprintln(w, "| --- | --- | --- | --- | --- | --- | --- |")
 	tok := func(label, name, base, goal string, max float64) {
 		ratio := r.ratio("Token/"+name, "Token/"+base)
+		one := r.ratio("Token/"+name+"@1", "Token/"+base+"@1")
+		if r.procs == 1 {
+			one = -1
+		}
 		g := goal
 		if max > 0 {
 			g = fmt.Sprintf("%s: %s", goal, verdict(ratio, max))
@@ -187,8 +238,8 @@ func (r *results) print(w io.Writer) {
 		if name == base {
 			against = "itself"
 		}
-		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s |\n", label, fmtNum(r.get("Token/"+name, "ns/op"), "ns"),
-			fmtRatio(ratio), against, fmtNum(r.get("Token/"+name, "allocs/op"), ""), g)
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s |\n", label, fmtNum(r.get("Token/"+name, "ns/op"), "ns"),
+			fmtRatio(ratio), fmtRatio(one), against, fmtNum(r.get("Token/"+name, "allocs/op"), ""), g)
 	}
 	tok("direct read, plain receive (one hop)", "direct-plain", "direct-robust", "", 0)
 	tok("direct read, receive watching ctx", "direct-robust", "direct-robust", "baseline of the pull form", 0)
@@ -287,6 +338,8 @@ func (r *results) print(w io.Writer) {
 	fmt.Fprintln(w, "| --- | --- | --- | --- |")
 	fwd := r.get("Token/forwarder-robust", "ns/op")
 	for _, s := range []string{"generate", "map", "filter", "tee"} {
+		// The stages run in another benchmark function, so their ratio is
+		// of medians, not of paired runs.
 		ns := r.get("Stage/"+s, "ns/op")
 		ratio := -1.0
 		if ns >= 0 && fwd > 0 {

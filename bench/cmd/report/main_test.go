@@ -15,9 +15,12 @@ cpu: Test CPU
 BenchmarkToken/direct-robust-2   1000   300.0 ns/op   0 B/op   0 allocs/op
 BenchmarkToken/direct-robust-2   1000   200.0 ns/op   0 B/op   0 allocs/op
 BenchmarkToken/direct-robust-2   1000   100.0 ns/op   0 B/op   0 allocs/op
-BenchmarkToken/relay-all-2       1000   210.0 ns/op   0 B/op   0 allocs/op
+BenchmarkToken/relay-all-2       1000   330.0 ns/op   0 B/op   0 allocs/op
 BenchmarkToken/relay-all-2       1000   220.0 ns/op   0 B/op   0 allocs/op
+BenchmarkToken/relay-all-2       1000   100.0 ns/op   0 B/op   0 allocs/op
 BenchmarkMemory/relay-all-2      1   0 ns/op   9000 B/stream   180.0 extra-B/stream
+BenchmarkToken/direct-robust      1000   100.0 ns/op   0 B/op   0 allocs/op
+BenchmarkToken/relay-all         1000   102.0 ns/op   0 B/op   0 allocs/op
 PASS
 `
 
@@ -26,8 +29,12 @@ func TestParseTakesMediansAndDropsTheProcSuffix(t *testing.T) {
 	if got := r.get("Token/direct-robust", "ns/op"); got != 200 {
 		t.Errorf("median of 300, 200, 100 = %v, want 200", got)
 	}
-	if got := r.get("Token/relay-all", "ns/op"); got != 215 {
-		t.Errorf("median of 210, 220 = %v, want 215", got)
+	if got := r.get("Token/relay-all", "ns/op"); got != 220 {
+		t.Errorf("median of 330, 220, 100 = %v, want 220", got)
+	}
+	// Paired by round: 330/300, 220/200, 100/100.
+	if got := r.ratio("Token/relay-all", "Token/direct-robust"); got != 1.1 {
+		t.Errorf("median of the paired ratios = %v, want 1.1", got)
 	}
 	if got := r.get("Memory/relay-all", "extra-B/stream"); got != 180 {
 		t.Errorf("custom metric = %v, want 180", got)
@@ -43,9 +50,9 @@ func TestPrintJudgesTheGoals(t *testing.T) {
 	out := b.String()
 	for _, want := range []string{
 		"cpu: Test CPU",
-		"| relay pull form (`Group.All`) | 215 ns | 1.07x | direct-robust | 0.0 | ≤ 1.05x: **missed** |",
+		"| relay pull form (`Group.All`) | 220 ns | 1.10x | 1.02x | direct-robust | 0.0 | ≤ 1.05x: **missed** |",
 		"| pull form | 9000 B | 180 B | ≤ 1024 B: met |",
-		"| relay channel form (`Group.Stream`) | — | — | forwarder-robust | — | ≤ 1.05x: not measured |",
+		"| relay channel form (`Group.Stream`) | — | — | — | forwarder-robust | — | ≤ 1.05x: not measured |",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("report lacks %q; it is:\n%s", want, out)
