@@ -93,7 +93,7 @@ func BenchmarkToken(b *testing.B) {
 			}
 		})
 	}
-	b.Run("batch-16", func(b *testing.B) {
+	b.Run("batch=16", func(b *testing.B) {
 		// One token's share of a 16-token batch: the consumer takes a
 		// batch per 16 iterations.
 		ctx, cancel := context.WithCancel(context.Background())

@@ -29,25 +29,8 @@ func (g *Group[Req, Tok]) All(ctx context.Context, req Req) iter.Seq2[Tok, error
 		}
 		defer r.close()
 		for {
-			if a := r.fast(); a != nil {
-				// One receive per token, straight from the provider.
-				in, done := a.out, a.ctx.Done()
-				for {
-					select {
-					case tok, ok := <-in:
-						if !ok {
-							a.out = nil
-							break
-						}
-						r.emitted++
-						if !yield(tok, nil) {
-							return
-						}
-						continue
-					case <-done:
-					}
-					break
-				}
+			if a := r.fast(); a != nil && !r.yieldFast(a, yield) {
+				return
 			}
 			tok, ok, err := r.next(ctx)
 			if !ok {
@@ -60,6 +43,29 @@ func (g *Group[Req, Tok]) All(ctx context.Context, req Req) iter.Seq2[Tok, error
 			if !yield(tok, nil) {
 				return
 			}
+		}
+	}
+}
+
+// yieldFast is the committed loop: one receive per token, straight from
+// the provider, handed to the loop body. It returns true when the token
+// channel closes or the attempt's context ends, for next to sort out, and
+// false when the loop body broke out.
+func (r *run[Req, Tok]) yieldFast(a *attempt[Tok], yield func(Tok, error) bool) bool {
+	in, done := a.out, a.ctx.Done()
+	for {
+		select {
+		case tok, ok := <-in:
+			if !ok {
+				a.out = nil
+				return true
+			}
+			r.emitted++
+			if !yield(tok, nil) {
+				return false
+			}
+		case <-done:
+			return true
 		}
 	}
 }

@@ -62,27 +62,8 @@ func (r *run[Req, Tok]) pump(ctx context.Context, out chan<- Tok, errc chan<- er
 func (r *run[Req, Tok]) forward(ctx context.Context, out chan<- Tok) error {
 	done := ctx.Done()
 	for {
-		if a := r.fast(); a != nil {
-			// One receive and one send per token.
-			in, adone := a.out, a.ctx.Done()
-			for {
-				select {
-				case tok, ok := <-in:
-					if !ok {
-						a.out = nil
-						break
-					}
-					select {
-					case out <- tok:
-						r.emitted++
-						continue
-					case <-done:
-						return r.abort(ctx)
-					}
-				case <-adone:
-				}
-				break
-			}
+		if a := r.fast(); a != nil && !r.forwardFast(a, out, done) {
+			return r.abort(ctx)
 		}
 		tok, ok, err := r.next(ctx)
 		if !ok {
@@ -93,6 +74,32 @@ func (r *run[Req, Tok]) forward(ctx context.Context, out chan<- Tok) error {
 			r.emitted++
 		case <-done:
 			return r.abort(ctx)
+		}
+	}
+}
+
+// forwardFast is the committed loop: one receive and one send per token.
+// It returns when the token channel closes or the attempt's context ends,
+// for next to sort out, and reports false if the caller's context ended
+// during a send. It is a function of its own so that its frame is off the
+// stack when next ends the call: the relay goroutine's stack stays small.
+func (r *run[Req, Tok]) forwardFast(a *attempt[Tok], out chan<- Tok, done <-chan struct{}) bool {
+	in, adone := a.out, a.ctx.Done()
+	for {
+		select {
+		case tok, ok := <-in:
+			if !ok {
+				a.out = nil
+				return true
+			}
+			select {
+			case out <- tok:
+				r.emitted++
+			case <-done:
+				return false
+			}
+		case <-adone:
+			return true
 		}
 	}
 }

@@ -97,7 +97,7 @@ func (progress) Write(p []byte) (int, error) {
 type results struct {
 	header  []string
 	samples map[string]map[string][]float64 // by name@GOMAXPROCS
-	procs   int                             // the main run's GOMAXPROCS
+	procs   int                             // the main run's GOMAXPROCS: its first line's
 }
 
 // key names a benchmark of the main run; a name that already says
@@ -131,7 +131,9 @@ func parse(out []byte) *results {
 			procs, _ = strconv.Atoi(m[1])
 			name = strings.TrimSuffix(name, m[0])
 		}
-		r.procs = max(r.procs, procs)
+		if r.procs == 0 {
+			r.procs = procs // the main run comes first
+		}
 		name = fmt.Sprintf("%s@%d", name, procs)
 		m := r.samples[name]
 		if m == nil {
@@ -249,7 +251,7 @@ func (r *results) print(w io.Writer) {
 	tok("forwarder, receive and send watching ctx", "forwarder-robust", "forwarder-robust", "baseline of the channel form", 0)
 	tok("relay channel form (`Group.Stream`)", "relay-stream", "forwarder-robust", "≤ 1.05x", 1.05)
 	tok("relay channel form, first-token and idle timeouts", "relay-stream-timeouts", "forwarder-robust", "", 0)
-	tok("`stream.Batch` of 16, one token's share", "batch-16", "forwarder-robust", "", 0)
+	tok("`stream.Batch` of 16, one token's share", "batch=16", "forwarder-robust", "", 0)
 	fmt.Fprintln(w)
 
 	fmt.Fprintln(w, "**Per call that streams one token**")
