@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"iter"
 	"testing"
 	"time"
 
@@ -32,6 +33,20 @@ func BenchmarkToken(b *testing.B) {
 			select {
 			case <-out:
 			case <-done:
+			}
+		}
+		cancel()
+		drainAll(out)
+	})
+	b.Run("direct-robust-iter", func(b *testing.B) {
+		// The robust direct read delivered as an iter.Seq2, as Group.All
+		// delivers it: the cost of the iterator protocol itself.
+		ctx, cancel := context.WithCancel(context.Background())
+		out, _ := endless(ctx, 0)
+		b.ReportAllocs()
+		for range robustSeq(ctx, out) {
+			if !b.Loop() {
+				break
 			}
 		}
 		cancel()
@@ -156,4 +171,23 @@ func forwardRobust(ctx context.Context, src stream.Source[int, int]) <-chan int 
 		}
 	}()
 	return out
+}
+
+// robustSeq is a hand-written pull iterator over a channel, each receive
+// watching ctx.
+func robustSeq(ctx context.Context, in <-chan int) iter.Seq2[int, error] {
+	return func(yield func(int, error) bool) {
+		done := ctx.Done()
+		for {
+			select {
+			case t, ok := <-in:
+				if !ok || !yield(t, nil) {
+					return
+				}
+			case <-done:
+				yield(0, ctx.Err())
+				return
+			}
+		}
+	}
 }

@@ -245,6 +245,7 @@ func (r *results) print(w io.Writer) {
 	}
 	tok("direct read, plain receive (one hop)", "direct-plain", "direct-robust", "", 0)
 	tok("direct read, receive watching ctx", "direct-robust", "direct-robust", "baseline of the pull form", 0)
+	tok("direct read, receive watching ctx, as an `iter.Seq2`", "direct-robust-iter", "direct-robust", "", 0)
 	tok("relay pull form (`Group.All`)", "relay-all", "direct-robust", "≤ 1.05x", 1.05)
 	tok("relay pull form, first-token and idle timeouts", "relay-all-timeouts", "direct-robust", "", 0)
 	tok("forwarder, plain receive, send watching ctx (two hops)", "forwarder-plain", "forwarder-robust", "", 0)
