@@ -31,14 +31,7 @@ func BenchmarkStage(b *testing.B) {
 		{"filter", stream.Filter(endless, func(int) bool { return true })},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
-			ctx, cancel := context.WithCancel(context.Background())
-			out, _ := tc.src(ctx, 0)
-			b.ReportAllocs()
-			for b.Loop() {
-				<-out
-			}
-			cancel()
-			drainAll(out)
+			readPlain(b, func(ctx context.Context) <-chan int { out, _ := tc.src(ctx, 0); return out })
 		})
 	}
 	b.Run("tee", func(b *testing.B) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"iter"
 	"testing"
-	"time"
 
 	"github.com/relay-go/relay/failover"
 	"github.com/relay-go/relay/stream"
@@ -14,16 +13,10 @@ import (
 // stream that never ends. Every sub-benchmark reads from the same kind of
 // provider; the baselines run beside relay in the same run.
 func BenchmarkToken(b *testing.B) {
-	b.Run("direct-plain", func(b *testing.B) {
-		ctx, cancel := context.WithCancel(context.Background())
-		out, _ := endless(ctx, 0)
-		b.ReportAllocs()
-		for b.Loop() {
-			<-out
-		}
-		cancel()
-		drainAll(out)
-	})
+	first := func(src func(context.Context, int) (<-chan int, <-chan error)) func(context.Context) <-chan int {
+		return func(ctx context.Context) <-chan int { out, _ := src(ctx, 0); return out }
+	}
+	b.Run("direct-plain", func(b *testing.B) { readPlain(b, first(endless)) })
 	b.Run("direct-robust", func(b *testing.B) {
 		ctx, cancel := context.WithCancel(context.Background())
 		out, _ := endless(ctx, 0)
@@ -53,55 +46,25 @@ func BenchmarkToken(b *testing.B) {
 		drainAll(out)
 	})
 	b.Run("forwarder-plain", func(b *testing.B) {
-		ctx, cancel := context.WithCancel(context.Background())
-		out := forwardPlain(ctx, endless)
-		b.ReportAllocs()
-		for b.Loop() {
-			<-out
-		}
-		cancel()
-		drainAll(out)
+		readPlain(b, func(ctx context.Context) <-chan int { return forwardPlain(ctx, endless) })
 	})
 	b.Run("forwarder-robust", func(b *testing.B) {
-		ctx, cancel := context.WithCancel(context.Background())
-		out := forwardRobust(ctx, endless)
-		b.ReportAllocs()
-		for b.Loop() {
-			<-out
-		}
-		cancel()
-		drainAll(out)
+		readPlain(b, func(ctx context.Context) <-chan int { return forwardRobust(ctx, endless) })
 	})
+	b.Run("relay-stream", func(b *testing.B) { readPlain(b, first(group(endless).Stream)) })
+	b.Run("relay-stream-timeouts", func(b *testing.B) { readPlain(b, first(groupWith(timeouts, endless).Stream)) })
 	for _, tc := range []struct {
 		name string
-		opts []failover.Option
+		g    *failover.Group[int, int]
 	}{
-		{"relay-stream", nil},
-		{"relay-stream-timeouts", []failover.Option{failover.FirstTokenTimeout(time.Minute), failover.IdleTimeout(time.Minute)}},
-	} {
-		b.Run(tc.name, func(b *testing.B) {
-			ctx, cancel := context.WithCancel(context.Background())
-			out, _ := groupWith(tc.opts, endless).Stream(ctx, 0)
-			b.ReportAllocs()
-			for b.Loop() {
-				<-out
-			}
-			cancel()
-			drainAll(out)
-		})
-	}
-	for _, tc := range []struct {
-		name string
-		opts []failover.Option
-	}{
-		{"relay-all", nil},
-		{"relay-all-timeouts", []failover.Option{failover.FirstTokenTimeout(time.Minute), failover.IdleTimeout(time.Minute)}},
+		{"relay-all", group(endless)},
+		{"relay-all-timeouts", groupWith(timeouts, endless)},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			b.ReportAllocs()
-			for range groupWith(tc.opts, endless).All(ctx, 0) {
+			for range tc.g.All(ctx, 0) {
 				if !b.Loop() {
 					break
 				}
@@ -124,6 +87,19 @@ func BenchmarkToken(b *testing.B) {
 		cancel()
 		drainAll(out)
 	})
+}
+
+// readPlain measures a plain receive per token from the channel that open
+// returns, then cancels the stream and waits for it to end.
+func readPlain(b *testing.B, open func(ctx context.Context) <-chan int) {
+	ctx, cancel := context.WithCancel(context.Background())
+	out := open(ctx)
+	b.ReportAllocs()
+	for b.Loop() {
+		<-out
+	}
+	cancel()
+	drainAll(out)
 }
 
 // forwardPlain is the minimal hand-written forwarder: a plain receive, a
