@@ -2,6 +2,7 @@ package failover_test
 
 import (
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/relay-go/relay/failover"
@@ -9,7 +10,7 @@ import (
 
 func TestAllBreakStopsTheCall(t *testing.T) {
 	t.Parallel()
-	synctestTest(t, func(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
 		fs := fakes([]script{{Tokens: words("w", 10), Gap: time.Hour}})
 		ctx, rep := failover.WithReport(t.Context())
 		for tok, err := range failover.New(providers(fs)).All(ctx, "req") {
@@ -18,7 +19,7 @@ func TestAllBreakStopsTheCall(t *testing.T) {
 			}
 			break
 		}
-		synctestWait()
+		synctest.Wait()
 		if n := fs[0].Running(); n != 0 {
 			t.Errorf("%d provider goroutines still running after the loop broke", n)
 		}
@@ -30,7 +31,7 @@ func TestAllBreakStopsTheCall(t *testing.T) {
 
 func TestAllPanicInBodyStopsTheCall(t *testing.T) {
 	t.Parallel()
-	synctestTest(t, func(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
 		fs := fakes([]script{{Tokens: words("w", 10), Gap: time.Hour}})
 		func() {
 			defer func() {
@@ -42,7 +43,7 @@ func TestAllPanicInBodyStopsTheCall(t *testing.T) {
 				panic("body")
 			}
 		}()
-		synctestWait()
+		synctest.Wait()
 		if n := fs[0].Running(); n != 0 {
 			t.Errorf("%d provider goroutines still running after the body panicked", n)
 		}
@@ -51,7 +52,7 @@ func TestAllPanicInBodyStopsTheCall(t *testing.T) {
 
 func TestAllEachRangeIsANewCall(t *testing.T) {
 	t.Parallel()
-	synctestTest(t, func(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
 		fs := fakes(toks("x"))
 		seq := failover.New(providers(fs)).All(t.Context(), "req")
 		for range 2 {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/relay-go/relay/errs"
@@ -199,7 +200,7 @@ func TestCancellation(t *testing.T) {
 			if d := diff(words("w", 3), got); d != "" {
 				t.Errorf("tokens (-want +got):\n%s", d)
 			}
-			synctestWait()
+			synctest.Wait()
 			if n := fs[0].Running(); n != 0 {
 				t.Errorf("%d provider goroutines still running after the call ended", n)
 			}
@@ -255,7 +256,7 @@ func TestCancellation(t *testing.T) {
 // provider, when the caller cancels and never reads again.
 func TestCancelWithoutReader(t *testing.T) {
 	t.Parallel()
-	synctestTest(t, func(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
 		fs := fakes([]script{{Tokens: words("w", 100), Gap: time.Second}})
 		ctx, cancel := context.WithCancel(t.Context())
 		out, errc := failover.New(providers(fs)).Stream(ctx, "req")
@@ -264,7 +265,7 @@ func TestCancelWithoutReader(t *testing.T) {
 		}
 		time.Sleep(5 * time.Second) // the relay goroutine now holds w1, blocked on the caller
 		cancel()
-		synctestWait()
+		synctest.Wait()
 		if n := fs[0].Running(); n != 0 {
 			t.Errorf("%d provider goroutines still running", n)
 		}
@@ -280,23 +281,28 @@ func TestCancelWithoutReader(t *testing.T) {
 
 func TestSlowReaderNeverTimesOut(t *testing.T) {
 	t.Parallel()
-	eachForm(t, func(t *testing.T, f form) {
-		fs := fakes([]script{{Tokens: words("w", 5)}})
-		g := failover.New(providers(fs), failover.FirstTokenTimeout(time.Second), failover.IdleTimeout(time.Second))
-		var got []string
-		var err error
-		for tok, e := range f.read(t.Context(), g, "req") {
-			if e != nil {
-				err = e
-				break
-			}
-			got = append(got, tok)
-			time.Sleep(time.Minute)
+	for _, f := range forms {
+		t.Run(f.name, func(t *testing.T) { synctest.Test(t, func(t *testing.T) { slowReader(t, f) }) })
+	}
+}
+
+// slowReader runs in a synctest bubble: its sleeps advance fake time.
+func slowReader(t *testing.T, f form) {
+	fs := fakes([]script{{Tokens: words("w", 5)}})
+	g := failover.New(providers(fs), failover.FirstTokenTimeout(time.Second), failover.IdleTimeout(time.Second))
+	var got []string
+	var err error
+	for tok, e := range f.read(t.Context(), g, "req") {
+		if e != nil {
+			err = e
+			break
 		}
-		if err != nil || len(got) != 5 {
-			t.Errorf("got %q, %v; want 5 tokens and no error", got, err)
-		}
-	})
+		got = append(got, tok)
+		time.Sleep(time.Minute)
+	}
+	if err != nil || len(got) != 5 {
+		t.Errorf("got %q, %v; want 5 tokens and no error", got, err)
+	}
 }
 
 func TestNested(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"iter"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
@@ -68,7 +69,7 @@ func eachForm(t *testing.T, body func(t *testing.T, f form)) {
 	t.Helper()
 	for _, f := range forms {
 		t.Run(f.name, func(t *testing.T) {
-			synctestTest(t, func(t *testing.T) { body(t, f) })
+			synctest.Test(t, func(t *testing.T) { body(t, f) })
 		})
 	}
 }

@@ -45,8 +45,7 @@ func Attempts(n int) Option {
 // Shuffle tries the providers in a random order, drawn anew for each call.
 // The group keeps one generator seeded with seed, so a caller that makes its
 // calls one at a time gets the same sequence of orders (and of [Backoff]
-// jitter) for the same seed; seed 0 draws the seed from entropy. Drawing an order costs one allocation
-// per call when more than eight providers are eligible.
+// jitter) for the same seed; seed 0 draws the seed from entropy.
 func Shuffle(seed uint64) Option {
 	return optionFunc(func(c *config) { c.shuffle = true; c.seed = seed })
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/relay-go/relay/errs"
@@ -329,50 +330,55 @@ func TestClasses(t *testing.T) {
 // floor of 5 per window.
 func TestRetryBudgetUnderOutage(t *testing.T) {
 	t.Parallel()
-	eachForm(t, func(t *testing.T, f form) {
-		const calls, window, ratio, floor = 10_000, time.Second, 0.1, 5
-		a, b, c := fake.Fails[string, string](errA), fake.Fails[string, string](errB), fake.Fails[string, string](errC)
-		g := failover.New([]failover.Provider[string, string]{
-			{Name: "a", Source: a.Source}, {Name: "b", Source: b.Source}, {Name: "c", Source: c.Source},
-		}, failover.Attempts(3), failover.RetryBudget(ratio, floor, window))
-		spent := 0
-		for range calls {
-			_, err := f.collect(t.Context(), g, "req")
-			var fe *errs.FailoverError
-			if !errors.As(err, &fe) {
-				t.Fatalf("err = %v", err)
-			}
-			if fe.Err == errs.ErrBudget {
-				spent++
-			}
-			time.Sleep(time.Millisecond)
-		}
-		attempts := a.Calls() + b.Calls() + c.Calls()
-		extra := attempts - calls
-		// 10 s of calls: at most ratio of all calls, plus the floor for
-		// each window the run touches.
-		limit := int(ratio*calls) + floor*(int(calls*time.Millisecond/window)+1)
-		if extra > limit {
-			t.Errorf("%d extra attempts for %d calls, want at most %d", extra, calls, limit)
-		}
-		if extra < int(ratio*calls)/2 {
-			t.Errorf("only %d extra attempts: the budget allowed far less than it should", extra)
-		}
-		if spent < calls/2 {
-			t.Errorf("only %d calls ended with ErrBudget during a full outage", spent)
-		}
-		t.Logf("%d calls made %d extra attempts (without a budget: %d); %d stopped by the budget", calls, extra, calls*8, spent)
-		// Once the window has passed, the budget is back to its floor.
-		time.Sleep(2 * window)
+	for _, f := range forms {
+		t.Run(f.name, func(t *testing.T) { synctest.Test(t, func(t *testing.T) { budgetOutage(t, f) }) })
+	}
+}
+
+// budgetOutage runs in a synctest bubble: its sleeps advance fake time.
+func budgetOutage(t *testing.T, f form) {
+	const calls, window, ratio, floor = 10_000, time.Second, 0.1, 5
+	a, b, c := fake.Fails[string, string](errA), fake.Fails[string, string](errB), fake.Fails[string, string](errC)
+	g := failover.New([]failover.Provider[string, string]{
+		{Name: "a", Source: a.Source}, {Name: "b", Source: b.Source}, {Name: "c", Source: c.Source},
+	}, failover.Attempts(3), failover.RetryBudget(ratio, floor, window))
+	spent := 0
+	for range calls {
 		_, err := f.collect(t.Context(), g, "req")
 		var fe *errs.FailoverError
-		if !errors.As(err, &fe) || len(fe.Attempts) != 1+floor {
-			t.Errorf("after the window the call made %d attempts, want %d: %v", len(fe.Attempts), 1+floor, err)
+		if !errors.As(err, &fe) {
+			t.Fatalf("err = %v", err)
 		}
-		a.Wait()
-		b.Wait()
-		c.Wait()
-	})
+		if fe.Err == errs.ErrBudget {
+			spent++
+		}
+		time.Sleep(time.Millisecond)
+	}
+	attempts := a.Calls() + b.Calls() + c.Calls()
+	extra := attempts - calls
+	// 10 s of calls: at most ratio of all calls, plus the floor for
+	// each window the run touches.
+	limit := int(ratio*calls) + floor*(int(calls*time.Millisecond/window)+1)
+	if extra > limit {
+		t.Errorf("%d extra attempts for %d calls, want at most %d", extra, calls, limit)
+	}
+	if extra < int(ratio*calls)/2 {
+		t.Errorf("only %d extra attempts: the budget allowed far less than it should", extra)
+	}
+	if spent < calls/2 {
+		t.Errorf("only %d calls ended with ErrBudget during a full outage", spent)
+	}
+	t.Logf("%d calls made %d extra attempts (without a budget: %d); %d stopped by the budget", calls, extra, calls*8, spent)
+	// Once the window has passed, the budget is back to its floor.
+	time.Sleep(2 * window)
+	_, err := f.collect(t.Context(), g, "req")
+	var fe *errs.FailoverError
+	if !errors.As(err, &fe) || len(fe.Attempts) != 1+floor {
+		t.Errorf("after the window the call made %d attempts, want %d: %v", len(fe.Attempts), 1+floor, err)
+	}
+	a.Wait()
+	b.Wait()
+	c.Wait()
 }
 
 func TestPolicyOptionsPanicOnMisuse(t *testing.T) {

@@ -347,13 +347,9 @@ func (r *run[Req, Tok]) failLive(ctx context.Context, a *attempt[Tok], cause err
 }
 
 // abort ends the call because the caller's context ended while a token
-// was being delivered.
+// of the committed attempt was being delivered.
 func (r *run[Req, Tok]) abort(ctx context.Context) error {
-	if a := r.live; a != nil {
-		return r.failLive(ctx, a, ctxErr(ctx))
-	}
-	r.finish(ctxErr(ctx))
-	return r.err
+	return r.failLive(ctx, r.live, ctxErr(ctx))
 }
 
 // close cancels whatever is still in flight; the driver defers it, so an

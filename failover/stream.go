@@ -26,8 +26,9 @@ import "context"
 // to caller) and costs no allocation. A successful call through one
 // provider allocates 8 objects beyond the provider's own: the two channels
 // (the error channel is two), the relay goroutine, the call's state, and
-// the attempt's context (three); each further attempt adds about 7, and a
-// cancelable ctx that has no other children one more. The benchmarks in
+// the attempt's context (three); each further attempt adds about 7, a
+// cancelable ctx that has no other children one more, and more than eight
+// eligible providers one more for the call's order. The benchmarks in
 // the bench module measure these costs beside a bare provider call.
 func (g *Group[Req, Tok]) Stream(ctx context.Context, req Req) (<-chan Tok, <-chan error) {
 	out := make(chan Tok)
