@@ -28,17 +28,23 @@ type FailoverError struct {
 	// Err, when not nil, is why the call stopped before it ran out of
 	// providers to try: the caller's context ended (its error), the call
 	// ran past its maximum time ([ErrCallTimeout]), the retry budget was
-	// spent ([ErrBudget]), or no provider could be tried again before the
-	// deadline ([ErrDeadline]). A call stopped by a [Permanent] error, or
-	// by a classifier's Stop, has that error on its last attempt instead.
+	// spent ([ErrBudget]), no provider could be tried again before the
+	// deadline ([ErrDeadline]); or an attempt failed with an error that
+	// stops the call (a [Permanent] error, or one a classifier said Stop
+	// for), which is then both here and on the last attempt.
+	//
+	// When the call is itself one provider of an outer group, Err is all
+	// that the outer group's classification and Retry-After look at: the
+	// attempts' own marks stay inside (see [IsPermanent]).
 	Err error
 }
 
-// Error names every attempt on its own line, in the order they started:
+// Error names every attempt on its own line, in the order they started
+// (ExampleFailoverError keeps this text true):
 //
-//	relay: 2 attempts failed, nothing was streamed:
+//	relay: all 2 attempts failed, nothing was streamed:
 //	  provider "a" attempt 1: rate limited
-//	  provider "b" attempt 1: first-token timeout after 2s
+//	  provider "b" attempt 1: first-token timeout: no token within 2s
 //
 // A call stopped by its context says so first:
 //

@@ -7,12 +7,21 @@ import "fmt"
 // over (that would mix two providers' output) and ended the stream instead.
 type CommittedError struct {
 	Provider string // the provider whose stream was committed
-	Emitted  int    // tokens delivered to the caller before the failure
-	Err      error  // the cause; never nil
+	// Emitted counts the tokens the caller received before the failure,
+	// of every kind: content, and the tokens that are not content (which
+	// relay delivers too). A token relay held but the caller never took
+	// is not counted, so Emitted can be 0.
+	Emitted int
+	Err     error // the cause; never nil
 }
 
-// Error reads like `relay: provider "b" failed after 12 tokens: idle timeout`.
+// Error reads like `relay: provider "b" failed after 12 tokens: idle
+// timeout`, or, when the caller took none, `relay: provider "b" failed
+// after it committed, before the caller took a token: context canceled`.
 func (e *CommittedError) Error() string {
+	if e.Emitted == 0 {
+		return fmt.Sprintf("relay: provider %q failed after it committed, before the caller took a token: %s", e.Provider, errString(e.Err))
+	}
 	unit := "tokens"
 	if e.Emitted == 1 {
 		unit = "token"

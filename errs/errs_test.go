@@ -113,8 +113,8 @@ func TestUnwrapReachesEveryCause(t *testing.T) {
 	if !errors.As(fe, &pe) || pe.Value != boom {
 		t.Errorf("errors.As did not reach the panic")
 	}
-	if !errs.IsPermanent(fe) {
-		t.Errorf("IsPermanent(FailoverError) = false, want true through the attempt")
+	if errs.IsPermanent(fe) {
+		t.Errorf("IsPermanent(FailoverError) = true through an attempt, want its Err only")
 	}
 	ce := &errs.CommittedError{Provider: "a", Emitted: 1, Err: errs.ErrIdleTimeout}
 	if !errors.Is(ce, errs.ErrIdleTimeout) {

@@ -1,7 +1,5 @@
 package errs
 
-import "errors"
-
 // Permanent marks err as one that every provider would return for this
 // request (a malformed request, say), so relay stops the call at once instead
 // of failing over. The result unwraps to err and prints as err. Permanent
@@ -13,11 +11,14 @@ func Permanent(err error) error {
 	return &permanentError{err}
 }
 
-// IsPermanent reports whether err, or any error it wraps, was marked with
-// [Permanent].
+// IsPermanent reports whether err, or an error it wraps, was marked with
+// [Permanent]. Inside a [*FailoverError] it looks only at Err (why that
+// call stopped), never at the attempts: a nested group that moved past a
+// Permanent error on one of its providers is not itself Permanent, while
+// one that stopped for it is.
 func IsPermanent(err error) bool {
-	var p *permanentError
-	return errors.As(err, &p)
+	_, ok := findMark[*permanentError](err)
+	return ok
 }
 
 type permanentError struct{ err error }

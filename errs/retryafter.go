@@ -1,9 +1,6 @@
 package errs
 
-import (
-	"errors"
-	"time"
-)
+import "time"
 
 // RetryAfter marks err with the provider's own hint, such as an HTTP 429's
 // Retry-After header: wait at least d before trying this provider again.
@@ -20,10 +17,12 @@ func RetryAfter(err error, d time.Duration) error {
 }
 
 // RetryAfterHint returns the hint of the outermost [RetryAfter] mark in
-// err's chain, and whether there is one.
+// err's chain, and whether there is one. Like [IsPermanent], it looks
+// inside a [*FailoverError] only at Err, never at the attempts: a hint
+// from one provider of a nested group is not a hint for the whole group.
 func RetryAfterHint(err error) (time.Duration, bool) {
-	var r *retryAfterError
-	if !errors.As(err, &r) {
+	r, ok := findMark[*retryAfterError](err)
+	if !ok {
 		return 0, false
 	}
 	return r.d, true

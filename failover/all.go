@@ -20,6 +20,9 @@ import (
 // allocates 4 objects beyond the provider's own (the call's state and the
 // attempt's context), and holds no goroutine of its own.
 func (g *Group[Req, Tok]) All(ctx context.Context, req Req) iter.Seq2[Tok, error] {
+	if g == nil {
+		panic("failover: All called on a nil *Group; make one with New")
+	}
 	return func(yield func(Tok, error) bool) {
 		var zero Tok
 		r, ctx, err := g.begin(ctx, req)
@@ -27,7 +30,7 @@ func (g *Group[Req, Tok]) All(ctx context.Context, req Req) iter.Seq2[Tok, error
 			yield(zero, err)
 			return
 		}
-		defer r.close()
+		defer r.close(ctx)
 		for {
 			if a := r.fast(); a != nil && !r.yieldFast(a, yield) {
 				return

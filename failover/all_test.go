@@ -1,6 +1,7 @@
 package failover_test
 
 import (
+	"context"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -23,7 +24,7 @@ func TestAllBreakStopsTheCall(t *testing.T) {
 		if n := fs[0].Running(); n != 0 {
 			t.Errorf("%d provider goroutines still running after the loop broke", n)
 		}
-		if d := diff([]att{{Provider: "a", Number: 1, Committed: true}}, summary(rep)); d != "" {
+		if d := diff([]att{{Provider: "a", Number: 1, Committed: true, Err: context.Canceled}}, summary(rep)); d != "" {
 			t.Errorf("report (-want +got):\n%s", d)
 		}
 	})

@@ -2,8 +2,11 @@ package failover
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"time"
 
+	"github.com/relay-go/relay/errs"
 	"github.com/sourcegraph/conc/panics"
 )
 
@@ -11,22 +14,149 @@ import (
 // what relay has learned of its outcome.
 type attempt[Tok any] struct {
 	name   string
-	num    int
+	num    int // this provider's try within the call, from 1
+	idx    int // the provider's entry in the call's order
 	ctx    context.Context
 	cancel context.CancelCauseFunc
-	out    <-chan Tok   // nil once closed or drained
+	out    <-chan Tok   // nil once closed
 	errc   <-chan error // nil once the outcome is known
 	w      *watch       // nil without timeouts
 
 	known   bool  // the outcome arrived on errc
 	outcome error // the provider's error; nil for success
-	seen    bool  // a first token arrived
-	held    []Tok // tokens that are not content, before the commit
+	// final: take only what the attempt has already sent, without waiting:
+	// its outcome is an error, or relay stopped it (stop says why).
+	final bool
+	stop  error
+	// lingered: the provider had reported success and kept its token
+	// channel open until relay stopped it.
+	lingered bool
+	alive    bool  // a sign of life arrived: the idle watch is armed
+	held     []Tok // tokens that are not content, before the commit
 
 	start time.Time // set only with a report
 	rep   int       // index in the report
 
 	pc panics.Catcher // catches a panic in the Source call
+}
+
+// What recv found.
+const (
+	evToken  = iota // a token
+	evMore          // the outcome, or the close of the token channel: ask again
+	evEnd           // nothing more will come: endCause says why
+	evCancel        // the caller's context ended
+)
+
+// recv waits for the attempt's next event. Every wait for the provider is
+// bracketed for the idle watch, whatever ends it. After an error outcome,
+// or once relay has stopped the attempt, it only takes what is already
+// there. After a successful outcome it reads the token channel until it
+// closes, so a provider that reports success early loses nothing.
+func (a *attempt[Tok]) recv(ctx context.Context) (tok Tok, ev int) {
+	if a.final {
+		select {
+		case tok, ok := <-a.out:
+			if ok {
+				return tok, evToken
+			}
+			a.out = nil
+			return tok, evMore
+		case err, ok := <-a.errc:
+			a.setOutcome(err, ok)
+			return tok, evMore
+		default:
+			return tok, evEnd
+		}
+	}
+	if a.out == nil && a.known {
+		return tok, evEnd
+	}
+	a.waiting()
+	select {
+	case tok, ok := <-a.out:
+		a.busy()
+		if ok {
+			return tok, evToken
+		}
+		if a.halted(ctx) {
+			return tok, evCancel
+		}
+		a.out = nil
+	case err, ok := <-a.errc:
+		a.busy()
+		if a.halted(ctx) {
+			return tok, evCancel
+		}
+		a.setOutcome(err, ok)
+	case <-a.ctx.Done():
+		a.busy()
+		if a.halted(ctx) {
+			return tok, evCancel
+		}
+		// relay stopped it (a timeout): what it already sent still counts,
+		// so look once more without waiting.
+		return tok, evMore
+	}
+	if !a.alive {
+		// Relay reads on at once: the watch may count from here.
+		a.arm(true)
+	}
+	return tok, evMore
+}
+
+// halted reports whether the caller's context has ended, and notes, when
+// relay has stopped the attempt, why: an outcome or a close that follows
+// relay's cancellation may be only the provider's reaction to it.
+func (a *attempt[Tok]) halted(ctx context.Context) bool {
+	if a.ctx.Err() == nil {
+		return false
+	}
+	if ctx.Err() != nil {
+		return true
+	}
+	if a.stop == nil {
+		a.stop = context.Cause(a.ctx)
+		a.lingered = a.known && a.outcome == nil && a.out != nil
+		a.final = true
+	}
+	return false
+}
+
+// endCause is why an attempt that has nothing more to give ended: its own
+// outcome (nil for a clean end) when it ended by itself; relay's reason
+// when relay stopped it, with the provider's own error beside it (unless
+// that is only its reaction to the cancellation), and with ErrContract
+// when it had reported success and kept its token channel open.
+func (a *attempt[Tok]) endCause() error {
+	switch {
+	case a.stop == nil:
+		return a.outcome
+	case a.lingered:
+		return fmt.Errorf("%w: it reported success but kept its token channel open: %w", errs.ErrContract, a.stop)
+	case a.outcome != nil && !errors.Is(a.outcome, context.Canceled):
+		return &stopError{stop: a.stop, said: a.outcome}
+	}
+	return a.stop
+}
+
+// stopError is the cause of an attempt that relay stopped while the
+// provider's own error was arriving: both count.
+type stopError struct{ stop, said error }
+
+func (e *stopError) Error() string {
+	return fmt.Sprintf("%v (the provider's own error: %v)", e.stop, e.said)
+}
+
+func (e *stopError) Unwrap() []error { return []error{e.stop, e.said} }
+
+func (a *attempt[Tok]) setOutcome(err error, ok bool) {
+	a.known = true
+	a.errc = nil
+	if ok && err != nil {
+		a.outcome = err
+		a.final = true
+	}
 }
 
 // waiting and busy bracket each wait for the provider, for the idle watch.
@@ -42,10 +172,12 @@ func (a *attempt[Tok]) busy() {
 	}
 }
 
-func (a *attempt[Tok]) setOutcome(err error, ok bool) {
-	a.known = true
-	a.errc = nil
-	if ok {
-		a.outcome = err
+// arm starts the idle watch at the attempt's first sign of life. next
+// says that relay goes on to wait for the provider at once, without
+// serving the caller first, so that the watch may count from now.
+func (a *attempt[Tok]) arm(next bool) {
+	a.alive = true
+	if a.w != nil {
+		a.w.arm(next)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"sync"
-	"time"
 
 	"github.com/relay-go/relay/stream"
 )
@@ -28,20 +27,10 @@ type Provider[Req, Tok any] struct {
 // [Backoff]) and the [RetryBudget]. A zero Group is
 // valid and has no providers: every call ends with [errs.ErrNoProvider].
 type Group[Req, Tok any] struct {
-	providers  []Provider[Req, Tok]
-	attempts   int
-	firstToken time.Duration
-	idle       time.Duration
-	content    func(Tok) bool
-	shuffle    bool
-
-	classify         func(error) Class
-	backoffBase      time.Duration
-	backoffMax       time.Duration
-	backoffProviders bool
-	maxRetryAfter    time.Duration
-	maxCall          time.Duration
-	budget           *budget
+	providers []Provider[Req, Tok]
+	cfg       config         // every option, resolved once by New
+	content   func(Tok) bool // cfg.content, typed
+	budget    *budget
 
 	rngMu sync.Mutex
 	rng   *rand.Rand
@@ -55,7 +44,7 @@ type Group[Req, Tok any] struct {
 // empty name, a name used twice or a nil Source, or if an option does not
 // fit the group (a [Content] predicate for another token type).
 func New[Req, Tok any](providers []Provider[Req, Tok], opts ...Option) *Group[Req, Tok] {
-	cfg := config{attempts: 1, maxRetryAfter: time.Minute}
+	cfg := defaults()
 	for _, o := range opts {
 		if o == nil {
 			panic("failover: New was given a nil Option")
@@ -74,20 +63,7 @@ func New[Req, Tok any](providers []Provider[Req, Tok], opts ...Option) *Group[Re
 		}
 		seen[p.Name] = true
 	}
-	g := &Group[Req, Tok]{
-		providers:  append([]Provider[Req, Tok](nil), providers...),
-		attempts:   cfg.attempts,
-		firstToken: cfg.firstToken,
-		idle:       cfg.idle,
-		shuffle:    cfg.shuffle,
-
-		classify:         cfg.classify,
-		backoffBase:      cfg.backoffBase,
-		backoffMax:       cfg.backoffMax,
-		backoffProviders: cfg.backoffProviders,
-		maxRetryAfter:    cfg.maxRetryAfter,
-		maxCall:          cfg.maxCall,
-	}
+	g := &Group[Req, Tok]{providers: append([]Provider[Req, Tok](nil), providers...), cfg: cfg}
 	if cfg.budget != nil {
 		g.budget = newBudget(*cfg.budget)
 	}

@@ -11,6 +11,8 @@ import (
 // "failover:".
 type Option interface{ apply(*config) }
 
+// config holds every option of a Group. Options write it once, in New,
+// and the Group keeps it as it is: no option is copied anywhere else.
 type config struct {
 	attempts         int
 	shuffle          bool
@@ -25,6 +27,11 @@ type config struct {
 	maxRetryAfter    time.Duration
 	maxCall          time.Duration
 	budget           *budgetConfig
+}
+
+// defaults is the config of a Group made without options.
+func defaults() config {
+	return config{attempts: 1, maxRetryAfter: time.Minute}
 }
 
 type optionFunc func(*config)
@@ -50,11 +57,14 @@ func Shuffle(seed uint64) Option {
 	return optionFunc(func(c *config) { c.shuffle = true; c.seed = seed })
 }
 
-// FirstTokenTimeout ends an attempt whose first token (of any kind) has not
-// arrived d after its Source was called. The attempt fails with
+// FirstTokenTimeout ends an attempt whose first content token (see
+// [Content]) has not arrived d after its Source was called: a keep-alive, a
+// role chunk or other metadata does not stop it. The attempt fails with
 // [errs.ErrFirstTokenTimeout] and the call fails over. Zero, the default,
-// waits as long as the caller's context allows. The timer runs once per
-// attempt and costs nothing per token. FirstTokenTimeout panics if d < 0.
+// waits as long as the caller's context allows. The time a Source call
+// itself takes counts; a Source that blocks is told through its context.
+// The timer runs once per attempt and costs nothing per token.
+// FirstTokenTimeout panics if d < 0.
 func FirstTokenTimeout(d time.Duration) Option {
 	if d < 0 {
 		panic(fmt.Sprintf("failover: FirstTokenTimeout(%v): the duration must not be negative", d))
@@ -62,16 +72,19 @@ func FirstTokenTimeout(d time.Duration) Option {
 	return optionFunc(func(c *config) { c.firstToken = d })
 }
 
-// IdleTimeout ends an attempt that has sent its first token and then stays
-// silent for longer than d while relay is waiting for it. The attempt fails
-// with [errs.ErrIdleTimeout]: before the commit point the call fails over,
-// after it the stream ends with an [*errs.CommittedError].
+// IdleTimeout ends an attempt that has shown a sign of life (a token of any
+// kind, its outcome, or the close of its token channel) and then keeps
+// relay waiting for longer than d. Every token counts, content or not.
+// The attempt fails with [errs.ErrIdleTimeout]: before the commit point
+// the call fails over, after it the stream ends with an
+// [*errs.CommittedError].
 //
-// Silence is checked by one timer per attempt that ticks every d, never by a
-// timer reset per token: a stall is noticed at the first tick that finds no
-// token since the previous one, so between d and 2d after the last token
-// (exactly d when the provider stalls right after a tick). Time spent
-// waiting for a slow caller never counts. Per token, IdleTimeout costs two
+// Silence is checked by one timer per attempt that ticks every d, never by
+// a timer reset per token: a tick ends the attempt only when relay has
+// been waiting for it, without a token, since the tick before, so a stall
+// is noticed between d and 2d after relay began to wait. Time relay spends
+// holding a token for a slow caller never counts: a caller that reads
+// slowly never causes an idle timeout. Per token, IdleTimeout costs two
 // uncontended atomic additions. Zero, the default, never times out.
 // IdleTimeout panics if d < 0.
 func IdleTimeout(d time.Duration) Option {

@@ -139,15 +139,22 @@ func ctxErr(ctx context.Context) error {
 }
 
 // jitter draws the full-jitter backoff before the try that follows n
-// failed ones.
+// failed ones: a random time in [0, min(max, base·2^(n-1))).
 func (g *Group[Req, Tok]) jitter(n int) time.Duration {
-	ceil := g.backoffMax
-	if n-1 < 62 {
-		if d := g.backoffBase << (n - 1); d > 0 && d < ceil {
-			ceil = d
-		}
-	}
 	g.rngMu.Lock()
 	defer g.rngMu.Unlock()
-	return time.Duration(g.rng.Int64N(int64(ceil)))
+	return time.Duration(g.rng.Int64N(int64(backoffCeiling(g.cfg.backoffBase, g.cfg.backoffMax, n))))
+}
+
+// backoffCeiling is min(max, base·2^(n-1)), doubling only while the
+// product stays below max, so that it never overflows.
+func backoffCeiling(base, max time.Duration, n int) time.Duration {
+	ceil := base
+	for i := 1; i < n && ceil < max; i++ {
+		if ceil > max/2 {
+			return max
+		}
+		ceil *= 2
+	}
+	return min(ceil, max)
 }

@@ -105,19 +105,18 @@ func TestRetryAfter(t *testing.T) {
 	}{
 		{
 			name:    "the next try of the provider waits exactly the hint",
-			scripts: [][]script{{{Err: limited}, {Tokens: []string{"x"}}}, toks("p")},
+			scripts: [][]script{{{Err: limited}, {Tokens: []string{"x"}}}, fails(errB)},
 			opts:    []failover.Option{failover.Attempts(2)},
 			want:    []string{"x"},
-			starts:  []time.Duration{0, 3 * time.Second},
-			calls:   []int{2, 0},
+			starts:  []time.Duration{0, 0, 0, 3 * time.Second},
+			calls:   []int{2, 2},
 		},
 		{
 			name:    "the hint raises a shorter backoff",
-			scripts: [][]script{{{Err: limited}, {Tokens: []string{"x"}}}, toks("p")},
+			scripts: [][]script{{{Err: limited}, {Tokens: []string{"x"}}}, fails(errB)},
 			opts:    []failover.Option{failover.Attempts(2), failover.Backoff(time.Millisecond, 2*time.Millisecond)},
 			want:    []string{"x"},
-			starts:  []time.Duration{0, 3 * time.Second},
-			calls:   []int{2, 0},
+			calls:   []int{2, 2},
 		},
 		{
 			name:    "the next provider does not wait for the hint",
@@ -136,11 +135,11 @@ func TestRetryAfter(t *testing.T) {
 		},
 		{
 			name:    "a raised maximum honours a long hint",
-			scripts: [][]script{{{Err: errs.RetryAfter(errA, 2*time.Minute)}, {Tokens: []string{"x"}}}, toks("p")},
-			opts:    []failover.Option{failover.Attempts(2), failover.MaxRetryAfter(5 * time.Minute)},
+			scripts: [][]script{{{Err: errs.RetryAfter(errA, 2*time.Minute)}, {Tokens: []string{"x"}}}, fails(errB)},
+			opts:    []failover.Option{failover.MaxRetryAfter(5 * time.Minute), failover.Attempts(2)},
 			want:    []string{"x"},
-			starts:  []time.Duration{0, 2 * time.Minute},
-			calls:   []int{2, 0},
+			starts:  []time.Duration{0, 0, 0, 2 * time.Minute},
+			calls:   []int{2, 2},
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -154,8 +153,10 @@ func TestRetryAfter(t *testing.T) {
 				if err != nil || diff(tc.want, got) != "" {
 					t.Errorf("got %q, %v; want %q", got, err, tc.want)
 				}
-				if d := diff(tc.starts, starts(rep, t0)); d != "" {
-					t.Errorf("attempt starts (-want +got):\n%s", d)
+				if s := starts(rep, t0); tc.starts != nil && diff(tc.starts, s) != "" {
+					t.Errorf("attempt starts (-want +got):\n%s", diff(tc.starts, s))
+				} else if tc.starts == nil && s[len(s)-1] != 3*time.Second {
+					t.Errorf("the last try started at %v, want 3s: the hint, not the shorter backoff", s[len(s)-1])
 				}
 				if d := diff(tc.calls, calls(fs)); d != "" {
 					t.Errorf("calls (-want +got):\n%s", d)

@@ -22,9 +22,9 @@ type Attempt struct {
 	Provider   string        // the provider's name
 	Number     int           // this provider's try within the call, from 1
 	Start      time.Time     // when its Source was called
-	FirstToken time.Duration // from Start to its first token; 0 if none arrived
+	FirstToken time.Duration // from Start to its first content token; 0 if none arrived
 	Committed  bool          // whether its stream was the one the caller received
-	Err        error         // why it ended; nil for a clean end
+	Err        error         // why it ended; nil for a clean end, context.Canceled (wrapped) when the caller cut it short
 }
 
 // Served returns the name of the provider whose stream committed, or "" if
@@ -49,15 +49,10 @@ func (r *Report) add(a Attempt) int {
 	return len(r.attempts) - 1
 }
 
-func (r *Report) firstToken(i int, d time.Duration) {
+func (r *Report) commit(i int, firstToken time.Duration) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.attempts[i].FirstToken = d
-}
-
-func (r *Report) commit(i int) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
+	r.attempts[i].FirstToken = firstToken
 	r.attempts[i].Committed = true
 	r.served = r.attempts[i].Provider
 }

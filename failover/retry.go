@@ -7,83 +7,140 @@ import (
 	"github.com/relay-go/relay/errs"
 )
 
-// plan decides, after an attempt failed before the commit, what the call
-// does next: stop, retry the provider after a wait, or move on to the next
-// provider after a wait. No wait may end after the call's deadline.
-func (r *run[Req, Tok]) plan(ctx context.Context, cause error) {
+// decide records, after the attempt at entry i of the order failed before
+// the commit, what the call does next: stop, or when each provider may be
+// tried again. It never sleeps: pick does the waiting.
+//
+// A backoff keeps the provider's place (its tries come before the next
+// provider's); a Retry-After hint defers it instead, so the call moves on
+// and comes back to it only if it still needs it, once the hint has
+// passed. No wait may end at or after the call's deadline: a provider that
+// would have to wait that long is given up for the call.
+func (r *run[Req, Tok]) decide(ctx context.Context, i int, cause error) {
 	g := r.g
+	if r.tries == nil {
+		r.tries = make([]tries, len(r.order))
+		r.tries[r.last].n = 1
+	}
+	t := &r.tries[i]
 	class := DefaultClass(cause)
-	if g.classify != nil {
-		class = g.classify(cause)
+	if g.cfg.classify != nil {
+		class = g.cfg.classify(cause)
 	}
 	switch class {
 	case Stop:
-		r.finish(&errs.FailoverError{Attempts: r.fails})
+		r.finish(&errs.FailoverError{Attempts: r.fails, Err: cause})
 		return
 	case NextProvider:
-		r.try = r.attempts
+		t.out = true
 	}
-	r.wait = 0
+	var now time.Time
 	deadline, bounded := ctx.Deadline()
-	fits := func(d time.Duration) bool { return !bounded || !time.Now().Add(d).After(deadline) }
-	late := false
-	if r.try < r.attempts {
+	fits := func(d time.Duration) bool {
+		if now.IsZero() {
+			now = time.Now()
+		}
+		return !bounded || now.Add(d).Before(deadline)
+	}
+	moving := t.out || t.n >= max(g.cfg.attempts, 1)
+	if !moving {
 		hint, hinted := errs.RetryAfterHint(cause)
+		var wait time.Duration
 		switch {
-		case hinted && hint > g.maxRetryAfter:
-			r.try = r.attempts // not worth waiting for in this call
+		case hinted && hint > g.cfg.maxRetryAfter:
+			t.out, moving = true, true // not worth waiting for in this call
+		case hinted:
+			wait = hint
+		}
+		if !moving && g.cfg.backoffBase > 0 {
+			wait = max(wait, g.jitter(t.n))
+		}
+		switch {
+		case moving || wait <= 0:
+		case fits(wait):
+			t.after, t.deferred, moving = now.Add(wait), hinted, hinted
 		default:
-			var wait time.Duration
-			if hinted {
-				wait = hint
-			}
-			if g.backoffBase > 0 {
-				wait = max(wait, g.jitter(r.try))
-			}
-			if fits(wait) {
-				r.wait = wait
-				return
-			}
-			late = true
-			r.try = r.attempts
+			t.out, moving, r.late = true, true, true
 		}
 	}
-	// The call moves on to the next provider, if there is one.
-	if r.pos+1 >= len(r.order) {
-		if late {
-			r.finish(&errs.FailoverError{Attempts: r.fails, Err: errs.ErrDeadline})
+	if moving && g.cfg.backoffProviders && g.cfg.backoffBase > 0 {
+		// A wait that would cross the deadline is skipped: move on now.
+		r.gate = time.Time{}
+		if wait := g.jitter(len(r.fails)); fits(wait) {
+			r.gate = now.Add(wait)
 		}
-		return
-	}
-	if g.backoffProviders && g.backoffBase > 0 {
-		wait := g.jitter(len(r.fails))
-		if !fits(wait) {
-			r.finish(&errs.FailoverError{Attempts: r.fails, Err: errs.ErrDeadline})
-			return
-		}
-		r.wait = wait
 	}
 }
 
-// mayGoOn runs before every attempt but a call's first: it spends the
-// retry budget and waits out the planned delay. It reports false, having
-// ended the call, when the budget is spent or ctx ends during the wait.
-func (r *run[Req, Tok]) mayGoOn(ctx context.Context) bool {
-	if b := r.g.budget; b != nil && !b.spend() {
-		r.finish(&errs.FailoverError{Attempts: r.fails, Err: errs.ErrBudget})
-		return false
+// plan returns the entry of the order to try next, if one may start at
+// now, and otherwise when to look again (ok is false when no try is
+// left). Providers are looked at in order: the first one ready starts; a
+// provider waiting out a backoff holds its place, so the ones after it
+// wait too; a deferred one lets the ones after it go first.
+func (r *run[Req, Tok]) plan(now time.Time) (i int, wake time.Time, ok bool) {
+	attempts := max(r.g.cfg.attempts, 1)
+	for i := range r.tries {
+		t := &r.tries[i]
+		if t.out || t.n >= attempts {
+			continue
+		}
+		at := t.after
+		if i != r.last && at.Before(r.gate) {
+			at = r.gate
+		}
+		if !at.After(now) {
+			return i, now, true
+		}
+		if wake.IsZero() || at.Before(wake) {
+			wake = at
+		}
+		if !t.deferred {
+			break
+		}
 	}
-	if r.wait <= 0 {
-		return true
+	return -1, wake, !wake.IsZero()
+}
+
+// pick waits until a try may start and returns its entry of the order. It
+// reports false, having ended the call, when no try is left, the retry
+// budget is spent or ctx ends, during a wait or before the try.
+func (r *run[Req, Tok]) pick(ctx context.Context) (int, bool) {
+	for {
+		if ctx.Err() != nil {
+			r.finish(&errs.FailoverError{Attempts: r.fails, Err: ctxErr(ctx)})
+			return 0, false
+		}
+		now := time.Now()
+		i, wake, ok := r.plan(now)
+		if !ok {
+			var why error
+			if r.late {
+				why = errs.ErrDeadline
+			}
+			r.finish(&errs.FailoverError{Attempts: r.fails, Err: why})
+			return 0, false
+		}
+		if i >= 0 {
+			if b := r.g.budget; b != nil && !b.spend() {
+				r.finish(&errs.FailoverError{Attempts: r.fails, Err: errs.ErrBudget})
+				return 0, false
+			}
+			return i, true
+		}
+		if !sleep(ctx, wake.Sub(now)) {
+			continue // ctx ended: the check above ends the call
+		}
 	}
-	t := time.NewTimer(r.wait)
+}
+
+// sleep waits for d or until ctx ends, and reports whether d passed.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-t.C:
-		r.wait = 0
 		return true
 	case <-ctx.Done():
-		r.finish(&errs.FailoverError{Attempts: r.fails, Err: ctxErr(ctx)})
 		return false
 	}
 }

@@ -22,8 +22,8 @@ type run[Req, Tok any] struct {
 
 	order []int // eligible providers, by index, in the order to try them
 	obuf  [8]int
-	pos   int // index in order of the provider being tried
-	try   int // tries of that provider so far
+	tries []tries // per entry of order; made at the call's first failure
+	last  int     // entry of order of the latest attempt
 
 	cur  *attempt[Tok] // in flight before the commit
 	live *attempt[Tok] // committed
@@ -39,11 +39,26 @@ type run[Req, Tok any] struct {
 	fails    []*errs.AttemptError
 	done     bool
 	err      error
-	attempts int
-	launched int           // attempts started in this call
-	wait     time.Duration // to wait before the next attempt
-	stopCall func()        // releases the MaxCallTime context, if any
+	started  int       // attempts started in this call
+	gate     time.Time // BackoffBetweenProviders: no other provider before it
+	late     bool      // a provider was given up: its wait would end past the deadline
+	stopCall func()    // releases the MaxCallTime context, if any
 }
+
+// tries is what the call knows of one provider's tries.
+type tries struct {
+	n     int       // tries started
+	after time.Time // the next try may not start before this
+	// deferred: after is the provider's own Retry-After hint, so the call
+	// moves on to the providers after it meanwhile. Otherwise after is a
+	// backoff, and the provider keeps its place: its tries come first.
+	deferred bool
+	out      bool // no further try in this call
+}
+
+// errStopped is the cause of an attempt whose caller stopped reading (a
+// break out of the pull form, or a panic in its loop body).
+var errStopped = fmt.Errorf("%w: the caller stopped reading", context.Canceled)
 
 // begin starts a call, or returns the error that ends it before any
 // attempt. Accepts and the ignore list are evaluated here, on the caller's
@@ -53,7 +68,7 @@ func (g *Group[Req, Tok]) begin(ctx context.Context, req Req) (*run[Req, Tok], c
 	if ctx.Err() != nil {
 		return nil, ctx, ctxErr(ctx)
 	}
-	r := &run[Req, Tok]{g: g, req: req, attempts: max(g.attempts, 1)}
+	r := &run[Req, Tok]{g: g, req: req}
 	r.rep = reportFor(ctx)
 	ign := ignored(ctx)
 	r.order = r.obuf[:0]
@@ -70,34 +85,22 @@ func (g *Group[Req, Tok]) begin(ctx context.Context, req Req) (*run[Req, Tok], c
 	if len(r.order) == 0 {
 		return nil, ctx, errs.ErrNoProvider
 	}
-	if g.shuffle {
+	if g.cfg.shuffle {
 		g.shuffleInto(r.order)
 	}
 	if g.budget != nil {
 		g.budget.call()
 	}
-	if g.maxCall > 0 {
-		ctx, r.stopCall = context.WithTimeoutCause(ctx, g.maxCall, &callTimeout{g.maxCall})
+	if d := g.cfg.maxCall; d > 0 {
+		ctx, r.stopCall = context.WithTimeoutCause(ctx, d, &callTimeout{d})
 	}
 	return r, ctx, nil
 }
 
 // next returns the next token for the caller, or ok == false and the call's
-// final error (nil for success). After the commit, it is one receive.
+// final error (nil for success).
 func (r *run[Req, Tok]) next(ctx context.Context) (tok Tok, ok bool, err error) {
 	if a := r.live; a != nil {
-		if !r.pending && a.out != nil && !a.known {
-			a.waiting()
-			select {
-			case tok, ok := <-a.out:
-				if ok {
-					a.busy()
-					return tok, true, nil
-				}
-				a.out = nil
-			case <-a.ctx.Done():
-			}
-		}
 		return r.nextLive(ctx, a)
 	}
 	for !r.done {
@@ -118,14 +121,14 @@ func (r *run[Req, Tok]) next(ctx context.Context) (tok Tok, ok bool, err error) 
 // timeout to feed. The drivers then run their own loop of receives and
 // deliveries, and come back to next for anything else.
 func (r *run[Req, Tok]) fast() *attempt[Tok] {
-	if a := r.live; a != nil && !r.pending && a.out != nil && !a.known && a.w == nil {
+	if a := r.live; a != nil && !r.pending && a.out != nil && !a.known && !a.final && a.w == nil {
 		return a
 	}
 	return nil
 }
 
 // nextLive is the committed path that is not a plain receive: tokens held
-// at the commit, the drain after an early outcome, the end of the stream.
+// at the commit, the attempt's timeouts, its outcome, the end of the stream.
 func (r *run[Req, Tok]) nextLive(ctx context.Context, a *attempt[Tok]) (tok Tok, ok bool, err error) {
 	if r.pending {
 		if r.heldPos < len(r.held) {
@@ -137,72 +140,61 @@ func (r *run[Req, Tok]) nextLive(ctx context.Context, a *attempt[Tok]) (tok Tok,
 		tok, r.first, r.pending, r.held = r.first, zero, false, nil
 		return tok, true, nil
 	}
-	if a.out != nil && a.known {
-		// The outcome came first: every token sent before it is buffered.
-		select {
-		case tok, ok := <-a.out:
-			if ok {
-				return tok, true, nil
+	for {
+		tok, ev := a.recv(ctx)
+		switch ev {
+		case evToken:
+			return tok, true, nil
+		case evCancel:
+			return tok, false, r.failLive(ctx, a, ctxErr(ctx))
+		case evEnd:
+			if cause := a.endCause(); cause != nil {
+				return tok, false, r.failLive(ctx, a, cause)
 			}
-		default:
-		}
-		a.out = nil
-	}
-	if a.out != nil {
-		// The plain receive in next was cut short by the attempt's context.
-		return tok, false, r.failLive(ctx, a, r.cause(ctx, a, nil))
-	}
-	if !a.known {
-		select {
-		case err, ok := <-a.errc:
-			a.setOutcome(err, ok)
-		case <-a.ctx.Done():
-			return tok, false, r.failLive(ctx, a, r.cause(ctx, a, nil))
+			r.end(a, nil)
+			r.live = nil
+			r.finish(nil)
+			return tok, false, nil
 		}
 	}
-	if a.outcome != nil {
-		return tok, false, r.failLive(ctx, a, r.cause(ctx, a, a.outcome))
-	}
-	r.end(a, nil)
-	r.live = nil
-	r.finish(nil)
-	return tok, false, nil
 }
 
-// launchNext starts the next try: the same provider while it has tries
-// left, then the next one. When none is left it ends the call. It keeps
-// its frame small and its cold paths out of line: the provider's Source
-// runs on top of it, on the relay goroutine's small stack.
+// launchNext starts the next try, waiting first if the policy says so, or
+// ends the call when none is left. It keeps its frame small and its cold
+// paths out of line: the provider's Source runs on top of it, on the relay
+// goroutine's small stack.
 func (r *run[Req, Tok]) launchNext(ctx context.Context) {
-	if ctx.Err() != nil {
-		r.finish(&errs.FailoverError{Attempts: r.fails, Err: ctxErr(ctx)})
-		return
+	i := 0
+	if r.started > 0 {
+		var ok bool
+		if i, ok = r.pick(ctx); !ok {
+			return
+		}
 	}
-	if r.try >= r.attempts {
-		r.pos++
-		r.try = 0
+	r.start(ctx, i)
+}
+
+// start calls the Source of the provider at entry i of the order.
+func (r *run[Req, Tok]) start(ctx context.Context, i int) {
+	r.started++
+	r.last = i
+	n := 1
+	if r.tries != nil {
+		r.tries[i].n++
+		n = r.tries[i].n
 	}
-	if r.pos >= len(r.order) {
-		r.finish(&errs.FailoverError{Attempts: r.fails})
-		return
-	}
-	if r.launched > 0 && !r.mayGoOn(ctx) {
-		return
-	}
-	r.launched++
-	r.try++
-	p := &r.g.providers[r.order[r.pos]]
+	p := &r.g.providers[r.order[i]]
 	a := &r.a0
 	if a.name != "" {
 		a = new(attempt[Tok])
 	}
-	a.name, a.num = p.Name, r.try
+	a.name, a.num, a.idx = p.Name, n, i
 	a.ctx, a.cancel = context.WithCancelCause(ctx)
 	if r.rep != nil {
 		r.reportStart(a)
 	}
-	if r.g.firstToken > 0 || r.g.idle > 0 {
-		a.w = newWatch(a.cancel, r.g.firstToken, r.g.idle)
+	if c := &r.g.cfg; c.firstToken > 0 || c.idle > 0 {
+		a.w = newWatch(a.cancel, c.firstToken, c.idle)
 	}
 	r.cur = a
 	call(a, p.Source, r.req)
@@ -241,87 +233,50 @@ func (r *run[Req, Tok]) failStart(ctx context.Context, a *attempt[Tok]) {
 	r.failPre(ctx, a, cause)
 }
 
-// step waits for one event of the attempt in flight before the commit.
+// step handles one event of the attempt in flight before the commit.
 func (r *run[Req, Tok]) step(ctx context.Context, a *attempt[Tok]) {
-	switch {
-	case a.known:
-		r.drainPre(ctx, a)
-		return
-	case a.out == nil:
-		select {
-		case err, ok := <-a.errc:
-			a.setOutcome(err, ok)
-			r.endPre(ctx, a)
-		case <-a.ctx.Done():
-			r.failPre(ctx, a, r.cause(ctx, a, nil))
-		}
-		return
-	}
-	a.waiting()
-	select {
-	case tok, ok := <-a.out:
-		if !ok {
-			a.out = nil
-			return
-		}
-		a.busy()
+	tok, ev := a.recv(ctx)
+	switch ev {
+	case evToken:
 		r.take(ctx, a, tok)
-	case err, ok := <-a.errc:
-		a.setOutcome(err, ok)
-		r.drainPre(ctx, a)
-	case <-a.ctx.Done():
-		r.failPre(ctx, a, r.cause(ctx, a, nil))
-	}
-}
-
-// drainPre takes the tokens buffered before an early outcome, which may
-// still commit the attempt, and otherwise ends it.
-func (r *run[Req, Tok]) drainPre(ctx context.Context, a *attempt[Tok]) {
-	for r.cur == a {
-		select {
-		case tok, ok := <-a.out:
-			if ok {
-				r.take(ctx, a, tok)
-				continue
-			}
-		default:
+	case evCancel:
+		r.failPre(ctx, a, ctxErr(ctx))
+	case evEnd:
+		cause := a.endCause()
+		if cause == nil {
+			cause = errs.ErrEmpty
 		}
-		a.out = nil
-		r.endPre(ctx, a)
+		r.failPre(ctx, a, cause)
 	}
 }
 
 // take handles one token before the commit.
 func (r *run[Req, Tok]) take(ctx context.Context, a *attempt[Tok], tok Tok) {
-	if !a.seen {
-		a.seen = true
-		if a.w != nil && !a.w.gotFirst() {
-			r.failPre(ctx, a, r.cause(ctx, a, nil))
-			return
-		}
-		if r.rep != nil {
-			r.rep.firstToken(a.rep, time.Since(a.start))
-		}
-	}
 	if r.g.content != nil && !r.g.content(tok) {
+		if !a.alive {
+			a.arm(true) // held: relay reads on at once
+		}
 		a.held = append(a.held, tok)
+		return
+	}
+	if !a.alive {
+		a.arm(false) // the caller gets this token first
+	}
+	if a.w != nil && !a.w.content() {
+		// A timeout ended the attempt as this token arrived.
+		cause := ctxErr(ctx)
+		if !a.halted(ctx) {
+			cause = a.stop
+		}
+		r.failPre(ctx, a, cause)
 		return
 	}
 	r.cur, r.live = nil, a
 	r.held, a.held = a.held, nil
 	r.first, r.pending = tok, true
 	if r.rep != nil {
-		r.rep.commit(a.rep)
+		r.rep.commit(a.rep, time.Since(a.start))
 	}
-}
-
-// endPre ends an attempt whose stream ended before any content token.
-func (r *run[Req, Tok]) endPre(ctx context.Context, a *attempt[Tok]) {
-	err := a.outcome
-	if err == nil {
-		err = errs.ErrEmpty
-	}
-	r.failPre(ctx, a, r.cause(ctx, a, err))
 }
 
 // failPre records a failed attempt before the commit and decides whether
@@ -334,7 +289,7 @@ func (r *run[Req, Tok]) failPre(ctx context.Context, a *attempt[Tok], cause erro
 		r.finish(&errs.FailoverError{Attempts: r.fails, Err: ctxErr(ctx)})
 		return
 	}
-	r.plan(ctx, cause)
+	r.decide(ctx, a.idx, cause)
 }
 
 // failLive ends the committed attempt with cause.
@@ -353,11 +308,16 @@ func (r *run[Req, Tok]) abort(ctx context.Context) error {
 }
 
 // close cancels whatever is still in flight; the driver defers it, so an
-// early return or a panic leaves no attempt running.
-func (r *run[Req, Tok]) close() {
+// early return or a panic leaves no attempt running. An attempt still in
+// flight here was cut short by the caller.
+func (r *run[Req, Tok]) close(ctx context.Context) {
 	for _, a := range [...]*attempt[Tok]{r.cur, r.live} {
 		if a != nil {
-			r.end(a, nil)
+			cause := errStopped
+			if ctx.Err() != nil {
+				cause = ctxErr(ctx)
+			}
+			r.end(a, cause)
 		}
 	}
 	r.cur, r.live = nil, nil
@@ -380,21 +340,4 @@ func (r *run[Req, Tok]) end(a *attempt[Tok], err error) {
 func (r *run[Req, Tok]) finish(err error) {
 	r.done = true
 	r.err = err
-}
-
-// cause is why an attempt ended: the caller's context error if it ended,
-// relay's own timeout if relay stopped the attempt, else err.
-func (r *run[Req, Tok]) cause(ctx context.Context, a *attempt[Tok], err error) error {
-	if ctx.Err() != nil {
-		return ctxErr(ctx)
-	}
-	if a.ctx.Err() != nil {
-		if c := context.Cause(a.ctx); c != nil && c != context.Canceled {
-			return c
-		}
-	}
-	if err == nil {
-		err = context.Cause(a.ctx)
-	}
-	return err
 }

@@ -31,6 +31,9 @@ import "context"
 // eligible providers one more for the call's order. The benchmarks in
 // the bench module measure these costs beside a bare provider call.
 func (g *Group[Req, Tok]) Stream(ctx context.Context, req Req) (<-chan Tok, <-chan error) {
+	if g == nil {
+		panic("failover: Stream called on a nil *Group; make one with New")
+	}
 	out := make(chan Tok)
 	errc := make(chan error, 1)
 	r, ctx, err := g.begin(ctx, req)
@@ -51,7 +54,7 @@ func (r *run[Req, Tok]) pump(ctx context.Context, out chan<- Tok, errc chan<- er
 	// there then rarely makes the stack grow.
 	r.launchNext(ctx)
 	err := r.forward(ctx, out)
-	r.close()
+	r.close(ctx)
 	if err != nil {
 		errc <- err
 	}

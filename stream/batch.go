@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"time"
-
-	"github.com/relay-go/relay/errs"
 )
 
 // Batch returns a Source that groups the tokens of src into slices of up to
@@ -31,9 +29,9 @@ func Batch[Req, Tok any](src Source[Req, Tok], n int, maxDelay time.Duration) So
 	return Generate(func(ctx context.Context, req Req, yield func([]Tok) bool) error {
 		sctx, cancel := context.WithCancel(ctx)
 		defer cancel()
-		out, errc := src(sctx, req)
-		if out == nil || errc == nil {
-			return fmt.Errorf("relay: %w: the source returned a nil channel", errs.ErrContract)
+		out, errc, err := open(sctx, src, req)
+		if err != nil {
+			return err
 		}
 		var timer *time.Timer
 		var tick <-chan time.Time
@@ -62,15 +60,17 @@ func Batch[Req, Tok any](src Source[Req, Tok], n int, maxDelay time.Duration) So
 			batch = append(batch, t)
 			return len(batch) < n || flush()
 		}
+		known := false // the outcome arrived: errc is nil
 		for {
 			select {
 			case t, ok := <-out:
 				if !ok {
-					var err error
-					select {
-					case err = <-errc:
-					case <-ctx.Done():
-						return ctxErr(ctx)
+					if !known {
+						select {
+						case err = <-errc:
+						case <-ctx.Done():
+							return ctxErr(ctx)
+						}
 					}
 					if !flush() {
 						return ctxErr(ctx)
@@ -80,9 +80,13 @@ func Batch[Req, Tok any](src Source[Req, Tok], n int, maxDelay time.Duration) So
 				if !add(t) {
 					return ctxErr(ctx)
 				}
-			case err, ok := <-errc:
-				if !ok {
-					err = nil
+			case e, ok := <-errc:
+				known, errc = true, nil
+				if ok {
+					err = e
+				}
+				if err == nil {
+					continue // success: read on until the token channel closes
 				}
 				for drained := false; !drained; {
 					select {

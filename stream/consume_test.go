@@ -49,27 +49,6 @@ func TestCollect(t *testing.T) {
 	}
 }
 
-func TestCollectReturnsAtOnceWhenCtxEnds(t *testing.T) {
-	t.Parallel()
-	synctest.Test(t, func(t *testing.T) {
-		p := fake.New[string](fake.Script[string]{Tokens: []string{"a", "b"}, Stall: true, StallAfter: 1, IgnoreCtx: true})
-		ctx, cancel := context.WithTimeout(t.Context(), time.Second)
-		defer cancel()
-		start := time.Now()
-		got, err := stream.Collect(ctx, p.Source, "req")
-		if !errors.Is(err, context.DeadlineExceeded) || cmp.Diff([]string{"a"}, got) != "" {
-			t.Errorf("got %q, %v; want [a] and the deadline", got, err)
-		}
-		if took := time.Since(start); took != time.Second {
-			t.Errorf("Collect took %v, want exactly the deadline", took)
-		}
-		if p.Running() != 1 {
-			t.Errorf("the ctx-ignoring source is not running, so this test proves nothing")
-		}
-		p.Wait()
-	})
-}
-
 func TestAll(t *testing.T) {
 	t.Parallel()
 	t.Run("a failure is the last pair", func(t *testing.T) {

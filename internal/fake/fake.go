@@ -41,7 +41,12 @@ type Script[Tok any] struct {
 	NilOnSuccess  bool // report success by sending nil before closing the error channel
 	ErrOpen       bool // send Err and never close the token channel
 	NeverClose    bool // after the tokens, close nothing and wait for Release
-	IgnoreCtx     bool // sends and waits ignore ctx; only Release unblocks them
+	// OutcomeFirst reports the outcome (Err, or success) before sending
+	// the tokens and closes the token channel after them, unless
+	// NeverClose: a contract break that a careless consumer turns into a
+	// silently cut-short answer.
+	OutcomeFirst bool
+	IgnoreCtx    bool // sends and waits ignore ctx; only Release unblocks them
 }
 
 // Provider is a fake provider that plays its scripts, one per call; once
@@ -188,6 +193,20 @@ func (p *Provider[Req, Tok]) play(ctx context.Context, s Script[Tok], out chan<-
 	if !wait(s.FirstDelay) {
 		end(stopped())
 		return
+	}
+	if s.OutcomeFirst {
+		if s.Err != nil || s.NilOnSuccess {
+			errc <- s.Err
+		}
+		close(errc)
+		s.Err, s.NilOnSuccess, s.ErrOpen = nil, false, false
+		end = func(error) {
+			if s.NeverClose {
+				<-p.release
+				return
+			}
+			close(out)
+		}
 	}
 	for i, tok := range s.Tokens {
 		if s.Stall && i == s.StallAfter {

@@ -1,6 +1,7 @@
 // Command ratelimit shows relay's retry policy on a rate-limited provider:
-// a 429 answer with a Retry-After hint is retried after exactly that wait,
-// an auth failure moves on to the next provider, a bad request stops.
+// a 429 answer with a Retry-After hint defers that provider while the call
+// moves on, an auth failure gives up on a provider for the call, and the
+// call comes back to the rate-limited provider once its hint has passed.
 //
 //	go run ./internal/examples/ratelimit
 package main
@@ -57,7 +58,8 @@ func rateLimited() stream.Source[string, string] {
 func run(ctx context.Context, w io.Writer) error {
 	g := failover.New([]failover.Provider[string, string]{
 		{Name: "primary", Source: rateLimited()},
-		{Name: "backup", Source: stream.FromSlice[string]([]string{"Hello from backup"}, nil)},
+		// The backup's key was revoked: it will not serve this call.
+		{Name: "backup", Source: stream.FromSlice[string, string](nil, &httpError{Status: 401})},
 	},
 		failover.Classify(classify),
 		failover.Attempts(3),                                  // up to 3 tries of each provider
@@ -77,9 +79,10 @@ func run(ctx context.Context, w io.Writer) error {
 	for _, a := range report.Attempts() {
 		at := a.Start.Sub(start).Round(100 * time.Millisecond)
 		fmt.Fprintf(w, "  %s try %d at +%v: ", a.Provider, a.Number, at)
-		if a.Err != nil {
-			hint, _ := errs.RetryAfterHint(a.Err)
+		if hint, ok := errs.RetryAfterHint(a.Err); ok {
 			fmt.Fprintf(w, "%v, retry after %v\n", a.Err, hint)
+		} else if a.Err != nil {
+			fmt.Fprintln(w, a.Err)
 		} else {
 			fmt.Fprintln(w, "served")
 		}

@@ -20,6 +20,7 @@ func TestOutput(t *testing.T) {
 		}
 		want := `["Hello" " from" " primary"] served by primary
   primary try 1 at +0s: HTTP 429, retry after 200ms
+  backup try 1 at +0s: HTTP 401
   primary try 2 at +200ms: served
 `
 		if d := cmp.Diff(want, b.String()); d != "" {

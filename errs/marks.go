@@ -1,0 +1,31 @@
+package errs
+
+// findMark returns the first error of type T in err's chain. It walks the
+// chain as errors.As does, with one exception: inside a [*FailoverError]
+// it looks only at Err, why that call stopped, and never at its attempts.
+// A failed group is one failed attempt of whoever called it; the marks on
+// its own attempts steered that group and stay inside it.
+func findMark[T error](err error) (T, bool) {
+	var zero T
+	for err != nil {
+		if m, ok := err.(T); ok {
+			return m, true
+		}
+		switch e := err.(type) {
+		case *FailoverError:
+			err = e.Err
+		case interface{ Unwrap() error }:
+			err = e.Unwrap()
+		case interface{ Unwrap() []error }:
+			for _, inner := range e.Unwrap() {
+				if m, ok := findMark[T](inner); ok {
+					return m, true
+				}
+			}
+			return zero, false
+		default:
+			return zero, false
+		}
+	}
+	return zero, false
+}

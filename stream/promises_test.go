@@ -1,0 +1,123 @@
+package stream_test
+
+// Regression tests, each named for a promise that a user found broken.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/relay-go/relay/errs"
+	"github.com/relay-go/relay/internal/fake"
+	"github.com/relay-go/relay/stream"
+)
+
+// errStopped is what a careful source ends with when its context ends:
+// its own error, wrapping the context's.
+var errStopped = errors.New("upstream closed")
+
+// careful is a source that ends with its own error, wrapping ctx's, when
+// its context ends.
+func careful(ctx context.Context, _ string) (<-chan string, <-chan error) {
+	return stream.Generate(func(ctx context.Context, _ string, yield func(string) bool) error {
+		yield("a")
+		<-ctx.Done()
+		return fmt.Errorf("%w: %w", errStopped, ctx.Err())
+	})(ctx, "")
+}
+
+// When ctx ends, Collect and All wait for the source's own outcome and
+// return it, rather than a bare context error.
+func TestConsumersKeepTheSourceErrorWhenCtxEnds(t *testing.T) {
+	t.Parallel()
+	t.Run("Collect", func(t *testing.T) {
+		t.Parallel()
+		synctest.Test(t, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(t.Context(), time.Second)
+			defer cancel()
+			got, err := stream.Collect(ctx, careful, "req")
+			if !errors.Is(err, errStopped) || !errors.Is(err, context.DeadlineExceeded) || cmp.Diff([]string{"a"}, got) != "" {
+				t.Errorf("got %q, %v; want [a] and the source's error wrapping the deadline", got, err)
+			}
+		})
+	})
+	t.Run("All", func(t *testing.T) {
+		t.Parallel()
+		synctest.Test(t, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(t.Context(), time.Second)
+			defer cancel()
+			var last error
+			for _, err := range stream.All(ctx, careful, "req") {
+				last = err
+			}
+			if !errors.Is(last, errStopped) || !errors.Is(last, context.DeadlineExceeded) {
+				t.Errorf("last error %v, want the source's error wrapping the deadline", last)
+			}
+		})
+	})
+	t.Run("a source that ignores ctx is abandoned after a grace period", func(t *testing.T) {
+		t.Parallel()
+		synctest.Test(t, func(t *testing.T) {
+			p := fake.New[string](fake.Script[string]{Tokens: []string{"a", "b"}, Stall: true, StallAfter: 1, IgnoreCtx: true})
+			ctx, cancel := context.WithTimeout(t.Context(), time.Second)
+			defer cancel()
+			start := time.Now()
+			got, err := stream.Collect(ctx, p.Source, "req")
+			if !errors.Is(err, context.DeadlineExceeded) || cmp.Diff([]string{"a"}, got) != "" {
+				t.Errorf("got %q, %v; want [a] and the deadline", got, err)
+			}
+			if took := time.Since(start); took != time.Second+stream.Grace {
+				t.Errorf("Collect took %v, want the deadline and the grace period", took)
+			}
+			p.Wait()
+		})
+	})
+}
+
+// Misuse panics at once with a message that starts "stream:".
+func TestConsumersPanicOnANilSource(t *testing.T) {
+	t.Parallel()
+	for name, f := range map[string]func(){
+		"Collect": func() { stream.Collect[string, string](t.Context(), nil, "req") },
+		"All":     func() { stream.All[string, string](t.Context(), nil, "req") },
+	} {
+		func() {
+			defer func() {
+				if s, _ := recover().(string); len(s) < 7 || s[:7] != "stream:" {
+					t.Errorf("%s(nil source): panic %q, want one starting with stream:", name, s)
+				}
+			}()
+			f()
+		}()
+	}
+}
+
+// Every stage turns a panic in its source's call into a *errs.PanicError.
+func TestEveryStageCatchesASourcePanic(t *testing.T) {
+	t.Parallel()
+	boom := func(context.Context, string) (<-chan string, <-chan error) { panic("boom") }
+	check := func(name string, err error) {
+		var pe *errs.PanicError
+		if !errors.As(err, &pe) || pe.Value != "boom" {
+			t.Errorf("%s: err = %v, want a PanicError holding boom", name, err)
+		}
+	}
+	_, err := stream.Collect(t.Context(), boom, "req")
+	check("Collect", err)
+	_, err = stream.Collect(t.Context(), stream.Map(boom, func(s string) string { return s }), "req")
+	check("Map", err)
+	_, err = stream.Collect(t.Context(), stream.Filter(boom, func(string) bool { return true }), "req")
+	check("Filter", err)
+	_, err = stream.Collect(t.Context(), stream.Batch(boom, 2, 0), "req")
+	check("Batch", err)
+	a, b := stream.Tee(t.Context(), boom, "req", 0)
+	for _, br := range []stream.Branch[string]{a, b} {
+		for range br.Tokens {
+		}
+		check("Tee", <-br.Err)
+	}
+}
