@@ -4,9 +4,11 @@ import "time"
 
 // RetryAfter marks err with the provider's own hint, such as an HTTP 429's
 // Retry-After header: wait at least d before trying this provider again.
-// The next provider need not wait. A hint longer than the group's maximum
-// (one minute unless set otherwise) means that this provider is not worth
-// waiting for in this call: relay moves on to the next provider at once.
+// The other providers need not wait: a failover group moves on to them at
+// once and comes back to this one, if it still needs it, once d has
+// passed. A hint longer than the group's maximum (one minute unless set
+// otherwise) means that this provider is not worth waiting for in this
+// call.
 // The result unwraps to err and prints as err. RetryAfter returns nil for a
 // nil err; a d below zero counts as zero.
 func RetryAfter(err error, d time.Duration) error {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/relay-go/relay/errs"
 	"github.com/sourcegraph/conc/panics"
@@ -14,28 +13,27 @@ import (
 // what relay has learned of its outcome.
 type attempt[Tok any] struct {
 	name   string
-	num    int // this provider's try within the call, from 1
-	idx    int // the provider's entry in the call's order
 	ctx    context.Context
 	cancel context.CancelCauseFunc
 	out    <-chan Tok   // nil once closed
 	errc   <-chan error // nil once the outcome is known
 	w      *watch       // nil without timeouts
 
-	known   bool  // the outcome arrived on errc
 	outcome error // the provider's error; nil for success
+	stop    error // why relay stopped the attempt, if it did
+	held    []Tok // tokens that are not content, before the commit
+
+	num   int32 // this provider's try within the call, from 1
+	idx   int32 // the provider's entry in the call's order
+	rep   int32 // index in the report
+	known bool  // the outcome arrived on errc
 	// final: take only what the attempt has already sent, without waiting:
 	// its outcome is an error, or relay stopped it (stop says why).
 	final bool
-	stop  error
 	// lingered: the provider had reported success and kept its token
 	// channel open until relay stopped it.
 	lingered bool
-	alive    bool  // a sign of life arrived: the idle watch is armed
-	held     []Tok // tokens that are not content, before the commit
-
-	start time.Time // set only with a report
-	rep   int       // index in the report
+	alive    bool // a sign of life arrived: the idle watch is armed
 
 	pc panics.Catcher // catches a panic in the Source call
 }
@@ -69,8 +67,16 @@ func (a *attempt[Tok]) recv(ctx context.Context) (tok Tok, ev int) {
 			return tok, evEnd
 		}
 	}
-	if a.out == nil && a.known {
-		return tok, evEnd
+	if a.out == nil {
+		if a.known {
+			return tok, evEnd
+		}
+		// The token channel is closed, so the outcome should be there.
+		select {
+		case err, ok := <-a.errc:
+			return tok, a.gotOutcome(ctx, err, ok)
+		default:
+		}
 	}
 	a.waiting()
 	select {
@@ -85,10 +91,7 @@ func (a *attempt[Tok]) recv(ctx context.Context) (tok Tok, ev int) {
 		a.out = nil
 	case err, ok := <-a.errc:
 		a.busy()
-		if a.halted(ctx) {
-			return tok, evCancel
-		}
-		a.setOutcome(err, ok)
+		return tok, a.gotOutcome(ctx, err, ok)
 	case <-a.ctx.Done():
 		a.busy()
 		if a.halted(ctx) {
@@ -103,6 +106,18 @@ func (a *attempt[Tok]) recv(ctx context.Context) (tok Tok, ev int) {
 		a.arm(true)
 	}
 	return tok, evMore
+}
+
+// gotOutcome records the outcome that arrived on errc.
+func (a *attempt[Tok]) gotOutcome(ctx context.Context, err error, ok bool) int {
+	if a.halted(ctx) {
+		return evCancel
+	}
+	a.setOutcome(err, ok)
+	if !a.alive {
+		a.arm(true)
+	}
+	return evMore
 }
 
 // halted reports whether the caller's context has ended, and notes, when

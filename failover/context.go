@@ -5,7 +5,23 @@ import (
 	"slices"
 )
 
-type ignoreKey struct{}
+// callKey is the one context key relay reads when a call starts, so that
+// a call costs a single lookup whatever it was asked for.
+type callKey struct{}
+
+// callValues is what a context asks of the calls made with it.
+type callValues struct {
+	ignore []string
+	report *Report
+}
+
+func valuesOf(ctx context.Context) callValues {
+	v, _ := ctx.Value(callKey{}).(*callValues)
+	if v == nil {
+		return callValues{}
+	}
+	return *v
+}
 
 // Ignore returns a copy of ctx that makes every group skip the named
 // providers, without an attempt, in calls made with it. Names accumulate:
@@ -13,16 +29,10 @@ type ignoreKey struct{}
 // Groups nested inside a call see the same context, so a name is skipped at
 // every level.
 func Ignore(ctx context.Context, names ...string) context.Context {
-	prev, _ := ctx.Value(ignoreKey{}).([]string)
-	return context.WithValue(ctx, ignoreKey{}, append(slices.Clip(prev), names...))
+	v := valuesOf(ctx)
+	v.ignore = append(slices.Clip(v.ignore), names...)
+	return context.WithValue(ctx, callKey{}, &v)
 }
-
-func ignored(ctx context.Context) []string {
-	names, _ := ctx.Value(ignoreKey{}).([]string)
-	return names
-}
-
-type reportKey struct{}
 
 // WithReport returns a copy of ctx that asks the first call made with it for
 // a [Report], and that Report. The call fills it in as it runs; read it once
@@ -30,15 +40,15 @@ type reportKey struct{}
 // with the same ctx, leave it alone, so the report always describes exactly
 // one call of one group. A call made without a report pays nothing for this.
 func WithReport(ctx context.Context) (context.Context, *Report) {
-	r := &Report{}
-	return context.WithValue(ctx, reportKey{}, r), r
+	v := valuesOf(ctx)
+	v.report = &Report{}
+	return context.WithValue(ctx, callKey{}, &v), v.report
 }
 
-// reportFor returns the report this call should fill in, or nil.
-func reportFor(ctx context.Context) *Report {
-	r, _ := ctx.Value(reportKey{}).(*Report)
-	if r == nil || !r.claimed.CompareAndSwap(false, true) {
-		return nil
+// claim returns the report this call should fill in, or nil.
+func (v callValues) claim() *Report {
+	if r := v.report; r != nil && r.claimed.CompareAndSwap(false, true) {
+		return r
 	}
-	return r
+	return nil
 }

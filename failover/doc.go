@@ -29,8 +29,8 @@
 //
 // Providers are tried in the given order, or shuffled per call with
 // [Shuffle]; each is tried [Attempts] times before the next. A provider
-// whose Accepts declines the request, or that the call [Ignore]s, is
-// skipped without an attempt; when none is left the call ends with
+// whose Accepts declines the request, or that the call ignores ([Ignore]),
+// is skipped without an attempt; when none is left the call ends with
 // [errs.ErrNoProvider]. An [errs.Permanent] error and the caller's
 // cancellation stop the whole call.
 //
@@ -39,17 +39,27 @@
 // Each failed attempt before the commit is classified ([Classify], by
 // default [DefaultClass]): [Retry] the provider while it has tries left,
 // move to the [NextProvider] at once, or [Stop] the call. Tries of one
-// provider are separated by [Backoff] (exponential, full jitter) and by
-// the provider's own [errs.RetryAfter] hint, up to [MaxRetryAfter]. No
-// wait ends after the deadline, the caller's or [MaxCallTime]'s: relay
-// moves on to a provider it can try now, or ends the call at once with
-// [errs.ErrDeadline]. [RetryBudget] bounds the extra attempts that all
-// calls of a group add during an outage.
+// provider are separated by [Backoff] (exponential, full jitter), and
+// they come before the next provider's. A provider's own
+// [errs.RetryAfter] hint, up to [MaxRetryAfter], defers it instead: the
+// call moves on to the providers after it at once and comes back to the
+// hinted one only if it still needs it, once the hint has passed. No wait
+// ends at or after the deadline, the caller's or [MaxCallTime]'s: relay
+// gives that provider up for the call and moves on to one it can try now,
+// or ends the call at once with [errs.ErrDeadline]. [RetryBudget] bounds
+// the extra attempts that all calls of a group add during an outage.
+//
+// A group nested inside another is one provider of it: its failure, a
+// [*errs.FailoverError], is one failed attempt, classified by that error
+// and its Err alone. The marks on the inner attempts ([errs.Permanent],
+// [errs.RetryAfter]) steered the inner group and stay inside it.
 //
 // # Timeouts
 //
 // [FirstTokenTimeout] and [IdleTimeout] measure the provider, never the
-// caller: time spent waiting for a slow reader does not count. An attempt
+// caller: time spent waiting for a slow reader does not count. The
+// first-token timeout waits for a content token; the idle timeout counts
+// every token. An attempt
 // that relay stops for a timeout has [errs.ErrFirstTokenTimeout] or
 // [errs.ErrIdleTimeout] as its cause; context.Canceled and
 // context.DeadlineExceeded appear in an error only when the caller's
@@ -65,7 +75,10 @@
 //
 // A provider that panics in its Source call, returns nil channels, never
 // closes a channel, or keeps sending after cancellation costs one attempt,
-// never a hang of the caller or a lost token. A provider goroutine that
+// never a hang of the caller or a lost token. One that reports success
+// before it has sent every token still has every token delivered: relay
+// reads a token channel until it closes, and one left open after success
+// ends the attempt at a timeout with [errs.ErrContract] in the cause. A provider goroutine that
 // ignores its context can only be abandoned, not stopped: by the caller's
 // context, a first-token timeout or an idle timeout. Set the timeouts when
 // providers are not under your control.

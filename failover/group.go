@@ -92,7 +92,7 @@ func Failover[Req, Tok any](providers []Provider[Req, Tok], opts ...Option) stre
 }
 
 // shuffleInto fills order with a random permutation of itself.
-func (g *Group[Req, Tok]) shuffleInto(order []int) {
+func (g *Group[Req, Tok]) shuffleInto(order []int32) {
 	g.rngMu.Lock()
 	defer g.rngMu.Unlock()
 	g.rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })

@@ -15,9 +15,10 @@ import (
 type Class int
 
 const (
-	// Retry tries the same provider again, after any backoff and
-	// Retry-After wait, while it has tries left ([Attempts]); then the
-	// next provider.
+	// Retry tries the same provider again while it has tries left
+	// ([Attempts]), after any backoff (before the next provider) or
+	// Retry-After hint (the call moves on meanwhile); then the next
+	// provider.
 	Retry Class = iota
 	// NextProvider gives up on this provider for the call and moves on to
 	// the next one at once: an authentication failure, a model the
@@ -68,11 +69,13 @@ func Classify(classify func(err error) Class) Option {
 
 // Backoff waits between the tries of one provider: before try n+1 a random
 // time in [0, min(max, base·2^(n-1))) (exponential backoff with full
-// jitter), so that callers that failed together do not retry together. A
-// provider's [errs.RetryAfter] hint raises the wait to at least the hint.
-// A wait never ends after the deadline (the caller's context deadline or
-// [MaxCallTime]): relay moves on to the next provider instead. Backoff
-// panics if base or max is not positive or max < base.
+// jitter), so that callers that failed together do not retry together.
+// The provider keeps its place meanwhile: its tries come before the next
+// provider's. A provider's [errs.RetryAfter] hint raises the wait to at
+// least the hint, and, being a hint, lets the call move on meanwhile. A
+// wait never ends at or after the deadline (the caller's context deadline
+// or [MaxCallTime]): relay gives that provider up for the call and moves
+// on instead. Backoff panics if base or max is not positive or max < base.
 func Backoff(base, max time.Duration) Option {
 	if base <= 0 || max < base {
 		panic(fmt.Sprintf("failover: Backoff(%v, %v): need 0 < base <= max", base, max))
@@ -82,7 +85,8 @@ func Backoff(base, max time.Duration) Option {
 
 // BackoffBetweenProviders also waits, with the same jittered backoff,
 // before moving on to the next provider; the n in the formula is the number
-// of attempts the call has made. Without it the next provider is tried at
+// of attempts the call has made. A wait that would end at or after the
+// deadline is skipped: the call moves on at once rather than end. Without it the next provider is tried at
 // once, which is what most callers want: a different provider is not
 // overloaded by the previous one's failure. It has no effect without
 // [Backoff].
@@ -92,7 +96,10 @@ func BackoffBetweenProviders() Option {
 
 // MaxRetryAfter sets the longest [errs.RetryAfter] hint relay waits for;
 // the default is one minute. A provider whose hint is longer is not tried
-// again in this call: relay moves on to the next provider at once.
+// again in this call: relay moves on to the next provider at once. A
+// shorter hint defers the provider: the call tries the providers after it
+// meanwhile, and comes back to it once the hint has passed, if it still
+// needs it.
 // MaxRetryAfter panics if d < 0.
 func MaxRetryAfter(d time.Duration) Option {
 	if d < 0 {

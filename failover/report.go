@@ -42,22 +42,22 @@ func (r *Report) Attempts() []Attempt {
 	return append([]Attempt(nil), r.attempts...)
 }
 
-func (r *Report) add(a Attempt) int {
+func (r *Report) add(a Attempt) int32 {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.attempts = append(r.attempts, a)
-	return len(r.attempts) - 1
+	return int32(len(r.attempts) - 1)
 }
 
-func (r *Report) commit(i int, firstToken time.Duration) {
+func (r *Report) commit(i int32) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.attempts[i].FirstToken = firstToken
+	r.attempts[i].FirstToken = time.Since(r.attempts[i].Start)
 	r.attempts[i].Committed = true
 	r.served = r.attempts[i].Provider
 }
 
-func (r *Report) end(i int, err error) {
+func (r *Report) end(i int32, err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.attempts[i].Err = err

@@ -18,11 +18,12 @@ import (
 // would have to wait that long is given up for the call.
 func (r *run[Req, Tok]) decide(ctx context.Context, i int, cause error) {
 	g := r.g
-	if r.tries == nil {
-		r.tries = make([]tries, len(r.order))
-		r.tries[r.last].n = 1
+	if r.plan == nil {
+		r.plan = newPlan(len(r.order))
+		r.plan.tries[r.last].n = 1
 	}
-	t := &r.tries[i]
+	pl := r.plan
+	t := &pl.tries[i]
 	class := DefaultClass(cause)
 	if g.cfg.classify != nil {
 		class = g.cfg.classify(cause)
@@ -42,7 +43,7 @@ func (r *run[Req, Tok]) decide(ctx context.Context, i int, cause error) {
 		}
 		return !bounded || now.Add(d).Before(deadline)
 	}
-	moving := t.out || t.n >= max(g.cfg.attempts, 1)
+	moving := t.out || int(t.n) >= max(g.cfg.attempts, 1)
 	if !moving {
 		hint, hinted := errs.RetryAfterHint(cause)
 		var wait time.Duration
@@ -53,40 +54,39 @@ func (r *run[Req, Tok]) decide(ctx context.Context, i int, cause error) {
 			wait = hint
 		}
 		if !moving && g.cfg.backoffBase > 0 {
-			wait = max(wait, g.jitter(t.n))
+			wait = max(wait, g.jitter(int(t.n)))
 		}
 		switch {
 		case moving || wait <= 0:
 		case fits(wait):
 			t.after, t.deferred, moving = now.Add(wait), hinted, hinted
 		default:
-			t.out, moving, r.late = true, true, true
+			t.out, moving, pl.late = true, true, true
 		}
 	}
 	if moving && g.cfg.backoffProviders && g.cfg.backoffBase > 0 {
 		// A wait that would cross the deadline is skipped: move on now.
-		r.gate = time.Time{}
+		pl.gate = time.Time{}
 		if wait := g.jitter(len(r.fails)); fits(wait) {
-			r.gate = now.Add(wait)
+			pl.gate = now.Add(wait)
 		}
 	}
 }
 
-// plan returns the entry of the order to try next, if one may start at
+// next returns the entry of the order to try next, if one may start at
 // now, and otherwise when to look again (ok is false when no try is
 // left). Providers are looked at in order: the first one ready starts; a
 // provider waiting out a backoff holds its place, so the ones after it
 // wait too; a deferred one lets the ones after it go first.
-func (r *run[Req, Tok]) plan(now time.Time) (i int, wake time.Time, ok bool) {
-	attempts := max(r.g.cfg.attempts, 1)
-	for i := range r.tries {
-		t := &r.tries[i]
-		if t.out || t.n >= attempts {
+func (pl *plan) next(now time.Time, attempts, last int) (i int, wake time.Time, ok bool) {
+	for i := range pl.tries {
+		t := &pl.tries[i]
+		if t.out || int(t.n) >= attempts {
 			continue
 		}
 		at := t.after
-		if i != r.last && at.Before(r.gate) {
-			at = r.gate
+		if i != last && at.Before(pl.gate) {
+			at = pl.gate
 		}
 		if !at.After(now) {
 			return i, now, true
@@ -111,10 +111,10 @@ func (r *run[Req, Tok]) pick(ctx context.Context) (int, bool) {
 			return 0, false
 		}
 		now := time.Now()
-		i, wake, ok := r.plan(now)
+		i, wake, ok := r.plan.next(now, max(r.g.cfg.attempts, 1), int(r.last))
 		if !ok {
 			var why error
-			if r.late {
+			if r.plan.late {
 				why = errs.ErrDeadline
 			}
 			r.finish(&errs.FailoverError{Attempts: r.fails, Err: why})

@@ -20,35 +20,48 @@ type run[Req, Tok any] struct {
 	req Req
 	rep *Report
 
-	order []int // eligible providers, by index, in the order to try them
-	obuf  [8]int
-	tries []tries // per entry of order; made at the call's first failure
-	last  int     // entry of order of the latest attempt
+	order []int32 // eligible providers, by index, in the order to try them
+	obuf  [8]int32
+	plan  *plan // made at the call's first failure
 
 	cur  *attempt[Tok] // in flight before the commit
 	live *attempt[Tok] // committed
 	a0   attempt[Tok]  // the first attempt, kept inline to save an allocation
 
-	// Tokens to hand out before reading on: the held tokens that were not
-	// content, then the token that committed.
-	held     []Tok
-	heldPos  int
+	// Tokens to hand out before reading on: the committed attempt's held
+	// tokens that were not content, then the token that committed.
 	first    Tok
+	heldPos  int32
+	last     int32 // entry of order of the latest attempt
+	started  int32 // attempts started in this call
 	pending  bool
+	done     bool
 	emitted  int // tokens the driver delivered
 	fails    []*errs.AttemptError
-	done     bool
 	err      error
-	started  int       // attempts started in this call
-	gate     time.Time // BackoffBetweenProviders: no other provider before it
-	late     bool      // a provider was given up: its wait would end past the deadline
-	stopCall func()    // releases the MaxCallTime context, if any
+	stopCall func() // releases the MaxCallTime context, if any
+}
+
+// plan is what a call that has failed over knows of its providers. A call
+// served by its first attempt never makes one.
+type plan struct {
+	tries []tries   // per entry of the call's order
+	gate  time.Time // BackoffBetweenProviders: no other provider before it
+	late  bool      // a provider was given up: its wait would end past the deadline
+	tbuf  [8]tries  // tries for up to eight providers, in the same allocation
+}
+
+func newPlan(providers int) *plan {
+	p := new(plan)
+	p.tries = p.tbuf[:0]
+	p.tries = append(p.tries, make([]tries, providers)...)
+	return p
 }
 
 // tries is what the call knows of one provider's tries.
 type tries struct {
-	n     int       // tries started
 	after time.Time // the next try may not start before this
+	n     int32     // tries started
 	// deferred: after is the provider's own Retry-After hint, so the call
 	// moves on to the providers after it meanwhile. Otherwise after is a
 	// backoff, and the provider keeps its place: its tries come first.
@@ -69,8 +82,9 @@ func (g *Group[Req, Tok]) begin(ctx context.Context, req Req) (*run[Req, Tok], c
 		return nil, ctx, ctxErr(ctx)
 	}
 	r := &run[Req, Tok]{g: g, req: req}
-	r.rep = reportFor(ctx)
-	ign := ignored(ctx)
+	v := valuesOf(ctx)
+	r.rep = v.claim()
+	ign := v.ignore
 	r.order = r.obuf[:0]
 	for i := range g.providers {
 		p := &g.providers[i]
@@ -80,7 +94,7 @@ func (g *Group[Req, Tok]) begin(ctx context.Context, req Req) (*run[Req, Tok], c
 		if p.Accepts != nil && !p.Accepts(req) {
 			continue
 		}
-		r.order = append(r.order, i)
+		r.order = append(r.order, int32(i))
 	}
 	if len(r.order) == 0 {
 		return nil, ctx, errs.ErrNoProvider
@@ -131,13 +145,13 @@ func (r *run[Req, Tok]) fast() *attempt[Tok] {
 // at the commit, the attempt's timeouts, its outcome, the end of the stream.
 func (r *run[Req, Tok]) nextLive(ctx context.Context, a *attempt[Tok]) (tok Tok, ok bool, err error) {
 	if r.pending {
-		if r.heldPos < len(r.held) {
-			tok = r.held[r.heldPos]
+		if int(r.heldPos) < len(a.held) {
+			tok = a.held[r.heldPos]
 			r.heldPos++
 			return tok, true, nil
 		}
 		var zero Tok
-		tok, r.first, r.pending, r.held = r.first, zero, false, nil
+		tok, r.first, r.pending, a.held = r.first, zero, false, nil
 		return tok, true, nil
 	}
 	for {
@@ -177,18 +191,18 @@ func (r *run[Req, Tok]) launchNext(ctx context.Context) {
 // start calls the Source of the provider at entry i of the order.
 func (r *run[Req, Tok]) start(ctx context.Context, i int) {
 	r.started++
-	r.last = i
+	r.last = int32(i)
 	n := 1
-	if r.tries != nil {
-		r.tries[i].n++
-		n = r.tries[i].n
+	if r.plan != nil {
+		r.plan.tries[i].n++
+		n = int(r.plan.tries[i].n)
 	}
 	p := &r.g.providers[r.order[i]]
 	a := &r.a0
 	if a.name != "" {
 		a = new(attempt[Tok])
 	}
-	a.name, a.num, a.idx = p.Name, n, i
+	a.name, a.num, a.idx = p.Name, int32(n), int32(i)
 	a.ctx, a.cancel = context.WithCancelCause(ctx)
 	if r.rep != nil {
 		r.reportStart(a)
@@ -210,8 +224,7 @@ func call[Req, Tok any](a *attempt[Tok], src func(context.Context, Req) (<-chan 
 
 //go:noinline
 func (r *run[Req, Tok]) reportStart(a *attempt[Tok]) {
-	a.start = time.Now()
-	a.rep = r.rep.add(Attempt{Provider: a.name, Number: a.num, Start: a.start})
+	a.rep = r.rep.add(Attempt{Provider: a.name, Number: int(a.num), Start: time.Now()})
 }
 
 // failStart fails an attempt whose Source call panicked or returned a nil
@@ -272,10 +285,9 @@ func (r *run[Req, Tok]) take(ctx context.Context, a *attempt[Tok], tok Tok) {
 		return
 	}
 	r.cur, r.live = nil, a
-	r.held, a.held = a.held, nil
 	r.first, r.pending = tok, true
 	if r.rep != nil {
-		r.rep.commit(a.rep, time.Since(a.start))
+		r.rep.commit(a.rep)
 	}
 }
 
@@ -284,12 +296,12 @@ func (r *run[Req, Tok]) take(ctx context.Context, a *attempt[Tok], tok Tok) {
 func (r *run[Req, Tok]) failPre(ctx context.Context, a *attempt[Tok], cause error) {
 	r.end(a, cause)
 	r.cur = nil
-	r.fails = append(r.fails, &errs.AttemptError{Provider: a.name, Attempt: a.num, Err: cause})
+	r.fails = append(r.fails, &errs.AttemptError{Provider: a.name, Attempt: int(a.num), Err: cause})
 	if ctx.Err() != nil {
 		r.finish(&errs.FailoverError{Attempts: r.fails, Err: ctxErr(ctx)})
 		return
 	}
-	r.decide(ctx, a.idx, cause)
+	r.decide(ctx, int(a.idx), cause)
 }
 
 // failLive ends the committed attempt with cause.

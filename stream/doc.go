@@ -22,8 +22,12 @@
 //	for batch, err := range stream.All(ctx, src, req) { ... }
 //
 // Every stage keeps the contract: tokens in order, one outcome after them,
-// and an end as soon as its context is done. Consumers here take the Source
-// itself rather than its channels, so they own the context that stops it:
-// returning early cancels the source and never waits for a source that
-// ignores its context.
+// and an end as soon as its context is done. Every stage and consumer also
+// turns a panic in its source's call into a [*errs.PanicError], and reads a
+// token channel until it closes even when the source reported success
+// early, so nothing is cut short. Consumers here take the Source itself
+// rather than its channels, so they own the context that stops it:
+// breaking out early cancels the source and never waits for it; when the
+// caller's context ends they wait up to [Grace] for the source's own
+// error, which says more than the context's.
 package stream

@@ -222,7 +222,7 @@ func (r *results) print(w io.Writer) {
 	fmt.Fprintf(w, "Measured on %s, GOMAXPROCS=%d, %s. Times are medians of each benchmark's runs; ratios are medians of the ratios of runs made in the same round.\n\n",
 		strings.Join(r.header, ", "), r.procs, runtime.Version())
 
-	fmt.Fprintln(w, "**Per token, after the commit**")
+	fmt.Fprintln(w, "**Per token, after the commit**, under a cancelable caller context")
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "| path | ns/token | ratio | ratio on 1 core | against | allocs/token | goal |\n")
 	fmt.Fprintln(w, "| --- | --- | --- | --- | --- | --- | --- |")
@@ -255,52 +255,69 @@ func (r *results) print(w io.Writer) {
 	tok("`stream.Batch` of 16, one token's share", "batch=16", "forwarder-robust", "", 0)
 	fmt.Fprintln(w)
 
-	fmt.Fprintln(w, "**Per call that streams one token**")
+	fmt.Fprintln(w, "**Per call that streams one token**, under `context.Background()` and under a cancelable caller context (\"cancel\"), as a server's request has")
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "| call | ns/call | ratio | against | allocs | allocs beyond the provider's | goal |")
-	fmt.Fprintln(w, "| --- | --- | --- | --- | --- | --- | --- |")
-	bareAllocs := r.get("Call/bare", "allocs/op")
-	call := func(label, name, base, goal string, max float64, baseAllocs float64) {
-		ratio := r.ratio("Call/"+name, "Call/"+base)
-		allocs := r.get("Call/"+name, "allocs/op")
-		extra := "—"
-		if allocs >= 0 && baseAllocs >= 0 {
-			extra = fmt.Sprintf("%.0f", allocs-baseAllocs)
+	fmt.Fprintln(w, "| call | ctx | ns/call | ratio | against | allocs | allocs beyond the provider's | goal |")
+	fmt.Fprintln(w, "| --- | --- | --- | --- | --- | --- | --- | --- |")
+	for _, c := range []struct{ prefix, label string }{{"", "background"}, {"cancel/", "cancel"}} {
+		p := "Call/" + c.prefix
+		bareAllocs := r.get(p+"bare", "allocs/op")
+		call := func(label, name, base, goal string, max float64, baseAllocs float64) {
+			ratio := r.ratio(p+name, p+base)
+			allocs := r.get(p+name, "allocs/op")
+			extra := "—"
+			if allocs >= 0 && baseAllocs >= 0 {
+				extra = fmt.Sprintf("%.0f", allocs-baseAllocs)
+			}
+			g := goal
+			if max > 0 {
+				g = fmt.Sprintf("%s: %s", goal, verdict(ratio, max))
+			}
+			fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", label, c.label, fmtNum(r.get(p+name, "ns/op"), "ns"),
+				fmtRatio(ratio), base, fmtNum(allocs, ""), extra, g)
 		}
-		g := goal
-		if max > 0 {
-			g = fmt.Sprintf("%s: %s", goal, verdict(ratio, max))
-		}
-		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s |\n", label, fmtNum(r.get("Call/"+name, "ns/op"), "ns"),
-			fmtRatio(ratio), base, fmtNum(allocs, ""), extra, g)
+		call("bare provider call (goroutine, two channels, one token)", "bare", "bare", "baseline", 0, bareAllocs)
+		call("relay channel form, one provider", "relay-stream", "bare", "≤ 2.5x, ≤ 8 allocs beyond", 2.5, bareAllocs)
+		call("relay pull form, one provider", "relay-all", "bare", "", 0, bareAllocs)
+		failAllocs := r.get(p+"bare-failover-once", "allocs/op")
+		call("by hand: a provider that fails at once, then the bare call", "bare-failover-once", "bare", "", 0, failAllocs)
+		call("relay channel form, failing over once", "relay-stream-failover-once", "bare-failover-once", "", 0, failAllocs)
+		call("relay pull form, failing over once", "relay-all-failover-once", "bare-failover-once", "", 0, failAllocs)
+		call("failsafe-go retry + fallback, plain function", "failsafe-func", "bare", "", 0, -1)
+		call("failsafe-go retry + fallback, around the bare call", "failsafe-bare", "bare", "", 0, bareAllocs)
 	}
-	call("bare provider call (goroutine, two channels, one token)", "bare", "bare", "baseline", 0, bareAllocs)
-	call("relay channel form, one provider", "relay-stream", "bare", "≤ 2.5x, ≤ 8 allocs beyond", 2.5, bareAllocs)
-	call("relay pull form, one provider", "relay-all", "bare", "", 0, bareAllocs)
-	failAllocs := r.get("Call/bare-failover-once", "allocs/op")
-	call("by hand: a provider that fails at once, then the bare call", "bare-failover-once", "bare", "", 0, failAllocs)
-	call("relay channel form, failing over once", "relay-stream-failover-once", "bare-failover-once", "", 0, failAllocs)
-	call("relay pull form, failing over once", "relay-all-failover-once", "bare-failover-once", "", 0, failAllocs)
-	call("failsafe-go retry + fallback, plain function", "failsafe-func", "bare", "", 0, -1)
-	call("failsafe-go retry + fallback, around the bare call", "failsafe-bare", "bare", "", 0, bareAllocs)
 	fmt.Fprintln(w)
 
 	fmt.Fprintln(w, "**Floors under a call** (what any wrapper of its shape costs)")
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "| call | ns/call | ratio to bare | relay's ratio to this floor |")
-	fmt.Fprintln(w, "| --- | --- | --- | --- |")
-	floor := func(label, name, relay string) {
-		rel := "—"
-		if relay != "" {
-			rel = fmtRatio(r.ratio("CallFloor/"+relay, "CallFloor/"+name)) + " (" + relay + ")"
+	fmt.Fprintln(w, "| call | ctx | ns/call | ratio to bare | relay's ratio to this floor | goal |")
+	fmt.Fprintln(w, "| --- | --- | --- | --- | --- | --- |")
+	for _, c := range []struct{ prefix, label string }{{"", "background"}, {"cancel/", "cancel"}} {
+		p := "CallFloor/" + c.prefix
+		floor := func(label, name, relay, goal string, max float64) {
+			rel := "—"
+			g := goal
+			if relay != "" {
+				ratio := r.ratio(p+relay, p+name)
+				rel = fmtRatio(ratio) + " (" + relay + ")"
+				if max > 0 {
+					g = fmt.Sprintf("%s: %s", goal, verdict(ratio, max))
+				}
+			}
+			fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s |\n", label, c.label, fmtNum(r.get(p+name, "ns/op"), "ns"),
+				fmtRatio(r.ratio(p+name, p+"bare")), rel, g)
 		}
-		fmt.Fprintf(w, "| %s | %s | %s | %s |\n", label, fmtNum(r.get("CallFloor/"+name, "ns/op"), "ns"),
-			fmtRatio(r.ratio("CallFloor/"+name, "CallFloor/bare")), rel)
+		var allGoal, streamGoal string
+		var allMax, streamMax float64
+		if c.prefix != "" {
+			allGoal, allMax, streamGoal, streamMax = "≤ 1.25x", 1.25, "≤ 1.2x", 1.2
+		}
+		floor("bare provider call", "bare", "", "", 0)
+		floor("bare call under its own cancelable context, plain receives", "bare-ctx", "relay-all", allGoal, allMax)
+		floor("the same, each receive watching the context (the pull form's floor)", "bare-ctx-robust", "relay-all", "", 0)
+		floor("hand-written forwarding goroutine", "wrapped", "", "", 0)
+		floor("hand-written forwarding goroutine with a per-attempt context (the channel form's floor)", "wrapped-ctx", "relay-stream", streamGoal, streamMax)
 	}
-	floor("bare provider call", "bare", "")
-	floor("bare call under its own cancelable context (pull form's floor)", "bare-ctx", "relay-all")
-	floor("hand-written forwarding goroutine", "wrapped", "")
-	floor("hand-written forwarding goroutine with a per-attempt context (channel form's floor)", "wrapped-ctx", "relay-stream")
 	fmt.Fprintln(w)
 
 	fmt.Fprintln(w, "**Scaling** (ns/token with N streams at once, each read by its own goroutine)")
