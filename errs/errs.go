@@ -35,6 +35,11 @@ var ErrBudget = errors.New("retry budget spent: too many recent calls needed a r
 // [FailoverError.Err].
 var ErrDeadline = errors.New("no provider can be tried again before the deadline")
 
+// ErrHedgeLost is the cause of an attempt that relay cancelled because
+// another attempt of the same call committed first. It is not a failure of
+// the attempt's provider.
+var ErrHedgeLost = errors.New("another attempt committed first")
+
 // ErrCallTimeout is the cause of a call that ran past the group's maximum
 // call time. It stands in for a context error, which would wrongly suggest
 // that the caller's own context ended.

@@ -26,6 +26,8 @@ type attempt[Tok any] struct {
 	num   int32 // this provider's try within the call, from 1
 	idx   int32 // the provider's entry in the call's order
 	rep   int32 // index in the report
+	seq   int32 // the call's attempts started before this one
+	ready bool  // its Source call returned: out and errc are set
 	known bool  // the outcome arrived on errc
 	// final: take only what the attempt has already sent, without waiting:
 	// its outcome is an error, or relay stopped it (stop says why).
@@ -52,31 +54,8 @@ const (
 // there. After a successful outcome it reads the token channel until it
 // closes, so a provider that reports success early loses nothing.
 func (a *attempt[Tok]) recv(ctx context.Context) (tok Tok, ev int) {
-	if a.final {
-		select {
-		case tok, ok := <-a.out:
-			if ok {
-				return tok, evToken
-			}
-			a.out = nil
-			return tok, evMore
-		case err, ok := <-a.errc:
-			a.setOutcome(err, ok)
-			return tok, evMore
-		default:
-			return tok, evEnd
-		}
-	}
-	if a.out == nil {
-		if a.known {
-			return tok, evEnd
-		}
-		// The token channel is closed, so the outcome should be there.
-		select {
-		case err, ok := <-a.errc:
-			return tok, a.gotOutcome(ctx, err, ok)
-		default:
-		}
+	if tok, ev, wait := a.poll(ctx); !wait {
+		return tok, ev
 	}
 	a.waiting()
 	select {
@@ -85,27 +64,72 @@ func (a *attempt[Tok]) recv(ctx context.Context) (tok Tok, ev int) {
 		if ok {
 			return tok, evToken
 		}
-		if a.halted(ctx) {
-			return tok, evCancel
-		}
-		a.out = nil
+		return tok, a.gotClose(ctx)
 	case err, ok := <-a.errc:
 		a.busy()
 		return tok, a.gotOutcome(ctx, err, ok)
 	case <-a.ctx.Done():
 		a.busy()
-		if a.halted(ctx) {
-			return tok, evCancel
-		}
-		// relay stopped it (a timeout): what it already sent still counts,
-		// so look once more without waiting.
-		return tok, evMore
+		return tok, a.gotDone(ctx)
 	}
+}
+
+// poll takes the attempt's next event when no wait is needed: in final
+// mode, what is already there (or evEnd); the end of a stream whose token
+// channel closed after its outcome; an outcome already waiting after the
+// close. wait reports that the next event must be waited for, on out,
+// errc and the attempt's context.
+func (a *attempt[Tok]) poll(ctx context.Context) (tok Tok, ev int, wait bool) {
+	if a.final {
+		select {
+		case tok, ok := <-a.out:
+			if ok {
+				return tok, evToken, false
+			}
+			a.out = nil
+			return tok, evMore, false
+		case err, ok := <-a.errc:
+			a.setOutcome(err, ok)
+			return tok, evMore, false
+		default:
+			return tok, evEnd, false
+		}
+	}
+	if a.out == nil {
+		if a.known {
+			return tok, evEnd, false
+		}
+		// The token channel is closed, so the outcome should be there.
+		select {
+		case err, ok := <-a.errc:
+			return tok, a.gotOutcome(ctx, err, ok), false
+		default:
+		}
+	}
+	return tok, 0, true
+}
+
+// gotClose records the close of the token channel.
+func (a *attempt[Tok]) gotClose(ctx context.Context) int {
+	if a.halted(ctx) {
+		return evCancel
+	}
+	a.out = nil
 	if !a.alive {
 		// Relay reads on at once: the watch may count from here.
 		a.arm(true)
 	}
-	return tok, evMore
+	return evMore
+}
+
+// gotDone handles the end of the attempt's context.
+func (a *attempt[Tok]) gotDone(ctx context.Context) int {
+	if a.halted(ctx) {
+		return evCancel
+	}
+	// relay stopped it (a timeout): what it already sent still counts, so
+	// look once more without waiting.
+	return evMore
 }
 
 // gotOutcome records the outcome that arrived on errc.

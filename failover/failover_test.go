@@ -35,8 +35,31 @@ type behaviour struct {
 
 func TestBehaviour(t *testing.T) {
 	t.Parallel()
+	for _, tc := range behaviours() {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			eachForm(t, func(t *testing.T, f form) { tc.check(t, f) })
+		})
+	}
+}
+
+// TestBehaviourWithHedging runs every behaviour through the event loop of
+// a hedging call. With a delay of an hour no hedge ever starts, so every
+// row must come out exactly as it does without hedging.
+func TestBehaviourWithHedging(t *testing.T) {
+	t.Parallel()
+	for _, tc := range behaviours() {
+		tc.opts = append(tc.opts[:len(tc.opts):len(tc.opts)], failover.Hedge(time.Hour))
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			eachForm(t, func(t *testing.T, f form) { tc.check(t, f) })
+		})
+	}
+}
+
+func behaviours() []behaviour {
 	boom := errors.New("boom")
-	for _, tc := range []behaviour{
+	return []behaviour{
 		{
 			name:    "the first provider streams and no other is called",
 			scripts: [][]script{toks("x", "y"), toks("p")},
@@ -341,11 +364,6 @@ func TestBehaviour(t *testing.T) {
 			calls:   []int{1, 0},
 			took:    3 * time.Second,
 		},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			eachForm(t, func(t *testing.T, f form) { tc.check(t, f) })
-		})
 	}
 }
 

@@ -31,6 +31,8 @@ type Group[Req, Tok any] struct {
 	cfg       config         // every option, resolved once by New
 	content   func(Tok) bool // cfg.content, typed
 	budget    *budget
+	hedges    *budget // HedgeBudget
+	ttft      *ttft   // AdaptiveHedge
 
 	rngMu sync.Mutex
 	rng   *rand.Rand
@@ -66,6 +68,12 @@ func New[Req, Tok any](providers []Provider[Req, Tok], opts ...Option) *Group[Re
 	g := &Group[Req, Tok]{providers: append([]Provider[Req, Tok](nil), providers...), cfg: cfg}
 	if cfg.budget != nil {
 		g.budget = newBudget(*cfg.budget)
+	}
+	if cfg.hedgeBudget != nil {
+		g.hedges = newBudget(*cfg.hedgeBudget)
+	}
+	if cfg.adaptive != nil {
+		g.ttft = newTTFT(*cfg.adaptive)
 	}
 	if cfg.content != nil {
 		f, ok := cfg.content.(func(Tok) bool)

@@ -27,6 +27,12 @@ type config struct {
 	maxRetryAfter    time.Duration
 	maxCall          time.Duration
 	budget           *budgetConfig
+
+	hedge       bool // Hedge or AdaptiveHedge
+	hedgeDelay  time.Duration
+	maxInFlight int // 0: the default
+	adaptive    *adaptiveConfig
+	hedgeBudget *budgetConfig
 }
 
 // defaults is the config of a Group made without options.

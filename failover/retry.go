@@ -78,10 +78,22 @@ func (r *run[Req, Tok]) decide(ctx context.Context, i int, cause error) {
 // left). Providers are looked at in order: the first one ready starts; a
 // provider waiting out a backoff holds its place, so the ones after it
 // wait too; a deferred one lets the ones after it go first.
-func (pl *plan) next(now time.Time, attempts, last int) (i int, wake time.Time, ok bool) {
+//
+// With idleFirst (hedging), a provider with an attempt in flight is passed
+// over for one without, if one is ready.
+func (pl *plan) next(now time.Time, attempts, last int, idleFirst bool) (i int, wake time.Time, ok bool) {
+	if idleFirst {
+		if i, wake, ok := pl.scan(now, attempts, last, true); i >= 0 || !ok {
+			return i, wake, ok
+		}
+	}
+	return pl.scan(now, attempts, last, false)
+}
+
+func (pl *plan) scan(now time.Time, attempts, last int, idle bool) (i int, wake time.Time, ok bool) {
 	for i := range pl.tries {
 		t := &pl.tries[i]
-		if t.out || int(t.n) >= attempts {
+		if t.out || int(t.n) >= attempts || (idle && t.running > 0) {
 			continue
 		}
 		at := t.after
@@ -111,7 +123,7 @@ func (r *run[Req, Tok]) pick(ctx context.Context) (int, bool) {
 			return 0, false
 		}
 		now := time.Now()
-		i, wake, ok := r.plan.next(now, max(r.g.cfg.attempts, 1), int(r.last))
+		i, wake, ok := r.plan.next(now, max(r.g.cfg.attempts, 1), int(r.last), false)
 		if !ok {
 			var why error
 			if r.plan.late {

@@ -22,7 +22,8 @@ type run[Req, Tok any] struct {
 
 	order []int32 // eligible providers, by index, in the order to try them
 	obuf  [8]int32
-	plan  *plan // made at the call's first failure
+	plan  *plan         // made at the call's first failure, or at its start with hedging
+	h     *hedging[Tok] // nil unless the group hedges
 
 	cur  *attempt[Tok] // in flight before the commit
 	live *attempt[Tok] // committed
@@ -38,6 +39,7 @@ type run[Req, Tok any] struct {
 	done     bool
 	emitted  int // tokens the driver delivered
 	fails    []*errs.AttemptError
+	failSeq  []int32 // with hedging: when each failed attempt started
 	err      error
 	stopCall func() // releases the MaxCallTime context, if any
 }
@@ -53,8 +55,11 @@ type plan struct {
 
 func newPlan(providers int) *plan {
 	p := new(plan)
-	p.tries = p.tbuf[:0]
-	p.tries = append(p.tries, make([]tries, providers)...)
+	if providers <= len(p.tbuf) {
+		p.tries = p.tbuf[:providers]
+	} else {
+		p.tries = make([]tries, providers)
+	}
 	return p
 }
 
@@ -66,7 +71,8 @@ type tries struct {
 	// moves on to the providers after it meanwhile. Otherwise after is a
 	// backoff, and the provider keeps its place: its tries come first.
 	deferred bool
-	out      bool // no further try in this call
+	out      bool  // no further try in this call
+	running  int32 // attempts in flight (hedging)
 }
 
 // errStopped is the cause of an attempt whose caller stopped reading (a
@@ -105,6 +111,13 @@ func (g *Group[Req, Tok]) begin(ctx context.Context, req Req) (*run[Req, Tok], c
 	if g.budget != nil {
 		g.budget.call()
 	}
+	if g.cfg.hedge {
+		if g.hedges != nil {
+			g.hedges.call()
+		}
+		r.h = newHedging[Tok](g.cfg.inFlight())
+		r.plan = newPlan(len(r.order))
+	}
 	if d := g.cfg.maxCall; d > 0 {
 		ctx, r.stopCall = context.WithTimeoutCause(ctx, d, &callTimeout{d})
 	}
@@ -118,14 +131,21 @@ func (r *run[Req, Tok]) next(ctx context.Context) (tok Tok, ok bool, err error) 
 		return r.nextLive(ctx, a)
 	}
 	for !r.done {
-		if r.cur == nil {
+		switch {
+		case r.h != nil:
+			r.stepN(ctx)
+		case r.cur == nil:
 			r.launchNext(ctx)
 			continue
+		default:
+			r.step(ctx, r.cur)
 		}
-		r.step(ctx, r.cur)
 		if a := r.live; a != nil {
 			return r.nextLive(ctx, a)
 		}
+	}
+	if r.h != nil && r.h.n > 0 {
+		r.stopN(ctx)
 	}
 	return tok, false, r.err
 }
@@ -188,21 +208,34 @@ func (r *run[Req, Tok]) launchNext(ctx context.Context) {
 	r.start(ctx, i)
 }
 
-// start calls the Source of the provider at entry i of the order.
+// start calls the Source of the provider at entry i of the order, on the
+// driver's goroutine.
 func (r *run[Req, Tok]) start(ctx context.Context, i int) {
-	r.started++
-	r.last = int32(i)
-	n := 1
-	if r.plan != nil {
-		r.plan.tries[i].n++
-		n = int(r.plan.tries[i].n)
+	a := r.newAttempt(ctx, i)
+	r.cur = a
+	call(a, r.g.providers[r.order[i]].Source, r.req)
+	a.ready = true
+	if a.out == nil || a.errc == nil || a.pc.Recovered() != nil {
+		r.failStart(ctx, a)
 	}
-	p := &r.g.providers[r.order[i]]
+}
+
+// newAttempt makes the next attempt, of the provider at entry i of the
+// order, with its context, its report entry and its timeouts.
+func (r *run[Req, Tok]) newAttempt(ctx context.Context, i int) *attempt[Tok] {
 	a := &r.a0
 	if a.name != "" {
 		a = new(attempt[Tok])
 	}
-	a.name, a.num, a.idx = p.Name, int32(n), int32(i)
+	a.seq = r.started
+	r.started++
+	r.last = int32(i)
+	a.num = 1
+	if r.plan != nil {
+		r.plan.tries[i].n++
+		a.num = r.plan.tries[i].n
+	}
+	a.name, a.idx = r.g.providers[r.order[i]].Name, int32(i)
 	a.ctx, a.cancel = context.WithCancelCause(ctx)
 	if r.rep != nil {
 		r.reportStart(a)
@@ -210,11 +243,7 @@ func (r *run[Req, Tok]) start(ctx context.Context, i int) {
 	if c := &r.g.cfg; c.firstToken > 0 || c.idle > 0 {
 		a.w = newWatch(a.cancel, c.firstToken, c.idle)
 	}
-	r.cur = a
-	call(a, p.Source, r.req)
-	if a.out == nil || a.errc == nil || a.pc.Recovered() != nil {
-		r.failStart(ctx, a)
-	}
+	return a
 }
 
 // call calls the provider's Source, catching a panic in it.
@@ -286,6 +315,9 @@ func (r *run[Req, Tok]) take(ctx context.Context, a *attempt[Tok], tok Tok) {
 	}
 	r.cur, r.live = nil, a
 	r.first, r.pending = tok, true
+	if r.h != nil {
+		r.commitN(a)
+	}
 	if r.rep != nil {
 		r.rep.commit(a.rep)
 	}
@@ -297,6 +329,11 @@ func (r *run[Req, Tok]) failPre(ctx context.Context, a *attempt[Tok], cause erro
 	r.end(a, cause)
 	r.cur = nil
 	r.fails = append(r.fails, &errs.AttemptError{Provider: a.name, Attempt: int(a.num), Err: cause})
+	if r.h != nil {
+		r.removeN(a)
+		r.failSeq = append(r.failSeq, a.seq)
+		r.sortFails()
+	}
 	if ctx.Err() != nil {
 		r.finish(&errs.FailoverError{Attempts: r.fails, Err: ctxErr(ctx)})
 		return
@@ -323,16 +360,28 @@ func (r *run[Req, Tok]) abort(ctx context.Context) error {
 // early return or a panic leaves no attempt running. An attempt still in
 // flight here was cut short by the caller.
 func (r *run[Req, Tok]) close(ctx context.Context) {
+	cause := errStopped
+	if ctx.Err() != nil {
+		cause = ctxErr(ctx)
+	}
 	for _, a := range [...]*attempt[Tok]{r.cur, r.live} {
 		if a != nil {
-			cause := errStopped
-			if ctx.Err() != nil {
-				cause = ctxErr(ctx)
-			}
 			r.end(a, cause)
 		}
 	}
 	r.cur, r.live = nil, nil
+	if h := r.h; h != nil {
+		for k, a := range h.fl {
+			if a != nil {
+				h.fl[k] = nil
+				r.end(a, cause)
+			}
+		}
+		close(h.quit)
+		if h.timer != nil {
+			h.timer.Stop()
+		}
+	}
 	r.done = true
 	if r.stopCall != nil {
 		r.stopCall()

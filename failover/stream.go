@@ -52,7 +52,9 @@ func (r *run[Req, Tok]) pump(ctx context.Context, out chan<- Tok, errc chan<- er
 	// The first Source call runs here, at the top of the goroutine's small
 	// stack, rather than below forward and next: a provider that allocates
 	// there then rarely makes the stack grow.
-	r.launchNext(ctx)
+	if r.h == nil {
+		r.launchNext(ctx)
+	}
 	err := r.forward(ctx, out)
 	r.close(ctx)
 	if err != nil {
