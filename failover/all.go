@@ -32,7 +32,7 @@ func (g *Group[Req, Tok]) All(ctx context.Context, req Req) iter.Seq2[Tok, error
 		}
 		defer r.close(ctx)
 		for {
-			if a := r.fast(); a != nil && !r.yieldFast(a, yield) {
+			if a := r.fast(); a != nil && !r.yieldFast(ctx, a, yield) {
 				return
 			}
 			tok, ok, err := r.next(ctx)
@@ -52,15 +52,20 @@ func (g *Group[Req, Tok]) All(ctx context.Context, req Req) iter.Seq2[Tok, error
 
 // yieldFast is the committed loop: one receive per token, straight from
 // the provider, handed to the loop body. It returns true when the token
-// channel closes or the attempt's context ends, for next to sort out, and
-// false when the loop body broke out.
-func (r *run[Req, Tok]) yieldFast(a *attempt[Tok], yield func(Tok, error) bool) bool {
+// channel closes or a context ends, for next to sort out, and false when
+// the loop body broke out. A token that arrives once ctx has ended is not
+// handed over: a slow loop body must not keep receiving buffered tokens
+// past its deadline.
+func (r *run[Req, Tok]) yieldFast(ctx context.Context, a *attempt[Tok], yield func(Tok, error) bool) bool {
 	in, done := a.out, a.ctx.Done()
 	for {
 		select {
 		case tok, ok := <-in:
 			if !ok {
 				a.out = nil
+				return true
+			}
+			if ctx.Err() != nil {
 				return true
 			}
 			r.emitted++

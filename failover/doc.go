@@ -78,7 +78,12 @@
 // never a hang of the caller or a lost token. One that reports success
 // before it has sent every token still has every token delivered: relay
 // reads a token channel until it closes, and one left open after success
-// ends the attempt at a timeout with [errs.ErrContract] in the cause. A provider goroutine that
+// ends the attempt at a timeout with [errs.ErrContract] in the cause.
+// After the commit, without timeouts, relay reads only the token channel
+// (one receive per token), so a provider that reports an error and keeps
+// its token channel open is ended by the caller's context alone; with an
+// idle or first-token timeout set, relay also watches its error channel
+// and ends such a stream with the provider's error at once. A provider goroutine that
 // ignores its context can only be abandoned, not stopped: by the caller's
 // context, a first-token timeout or an idle timeout. Set the timeouts when
 // providers are not under your control.

@@ -103,6 +103,8 @@ func calls(fs []*fake.Provider[string, string]) []int {
 // (deadlocks in its bubble) if relay left a provider blocked that it should
 // have cancelled.
 func waitAll(fs []*fake.Provider[string, string]) {
+	// A nested group's relay goroutine may still be ending its attempts.
+	synctest.Wait()
 	for _, f := range fs {
 		f.Wait()
 	}

@@ -102,7 +102,8 @@ func (r *run[Req, Tok]) fill(ctx context.Context) bool {
 		r.finish(&errs.FailoverError{Attempts: r.fails, Err: why})
 		return true
 	case !ok:
-		h.want = h.n // nothing left to try: wait for the attempts in flight
+		// Nothing left to try: wait for the attempts in flight.
+		h.want, h.noHedge = h.n, true
 		return false
 	case i < 0:
 		h.wake = wake
@@ -114,7 +115,7 @@ func (r *run[Req, Tok]) fill(ctx context.Context) bool {
 				r.finish(&errs.FailoverError{Attempts: r.fails, Err: errs.ErrBudget})
 				return true
 			}
-			h.want = h.n
+			h.want, h.noHedge = h.n, true
 			return false
 		}
 	}

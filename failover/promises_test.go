@@ -519,3 +519,54 @@ func TestBackoffCeilingDoesNotWrap(t *testing.T) {
 		}
 	})
 }
+
+// Once the call's context has ended (the caller's, or MaxCallTime's), the
+// pull form hands over no more tokens, however many are buffered and
+// however slow its loop body.
+func TestNoTokenAfterTheCallEnded(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		opts []failover.Option
+		ctx  func(context.Context) (context.Context, context.CancelFunc)
+	}{
+		{"MaxCallTime", []failover.Option{failover.MaxCallTime(50 * time.Millisecond)}, func(ctx context.Context) (context.Context, context.CancelFunc) {
+			return context.WithCancel(ctx)
+		}},
+		{"the caller's deadline", nil, func(ctx context.Context) (context.Context, context.CancelFunc) {
+			return context.WithTimeout(ctx, 50*time.Millisecond)
+		}},
+		{"the caller's deadline, with timeouts", []failover.Option{failover.IdleTimeout(time.Hour)}, func(ctx context.Context) (context.Context, context.CancelFunc) {
+			return context.WithTimeout(ctx, 50*time.Millisecond)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			eachForm(t, func(t *testing.T, f form) {
+				for i := range 50 {
+					fs := fakes([]script{{Tokens: words("t", 6), Buffer: 8}})
+					ctx, cancel := tc.ctx(t.Context())
+					t0 := time.Now()
+					n := 0
+					var err error
+					for _, e := range f.read(ctx, failover.New(providers(fs), tc.opts...), "req") {
+						if e != nil {
+							err = e
+							break
+						}
+						if time.Since(t0) > 50*time.Millisecond {
+							t.Fatalf("run %d: a token %v after the call's end", i, time.Since(t0))
+						}
+						n++
+						time.Sleep(time.Second)
+					}
+					cancel()
+					waitAll(fs)
+					if n != 1 || err == nil {
+						t.Fatalf("run %d: %d tokens, %v; want the first and the call's end", i, n, err)
+					}
+				}
+			})
+		})
+	}
+}

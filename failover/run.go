@@ -164,6 +164,10 @@ func (r *run[Req, Tok]) fast() *attempt[Tok] {
 // nextLive is the committed path that is not a plain receive: tokens held
 // at the commit, the attempt's timeouts, its outcome, the end of the stream.
 func (r *run[Req, Tok]) nextLive(ctx context.Context, a *attempt[Tok]) (tok Tok, ok bool, err error) {
+	if ctx.Err() != nil {
+		// Nothing more once ctx has ended, whatever is buffered.
+		return tok, false, r.failLive(ctx, a, ctxErr(ctx))
+	}
 	if r.pending {
 		if int(r.heldPos) < len(a.held) {
 			tok = a.held[r.heldPos]

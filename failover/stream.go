@@ -68,7 +68,7 @@ func (r *run[Req, Tok]) pump(ctx context.Context, out chan<- Tok, errc chan<- er
 func (r *run[Req, Tok]) forward(ctx context.Context, out chan<- Tok) error {
 	done := ctx.Done()
 	for {
-		if a := r.fast(); a != nil && !r.forwardFast(a, out, done) {
+		if a := r.fast(); a != nil && !r.forwardFast(ctx, a, out, done) {
 			return r.abort(ctx)
 		}
 		tok, ok, err := r.next(ctx)
@@ -89,7 +89,7 @@ func (r *run[Req, Tok]) forward(ctx context.Context, out chan<- Tok) error {
 // for next to sort out, and reports false if the caller's context ended
 // during a send. It is a function of its own so that its frame is off the
 // stack when next ends the call: the relay goroutine's stack stays small.
-func (r *run[Req, Tok]) forwardFast(a *attempt[Tok], out chan<- Tok, done <-chan struct{}) bool {
+func (r *run[Req, Tok]) forwardFast(ctx context.Context, a *attempt[Tok], out chan<- Tok, done <-chan struct{}) bool {
 	in, adone := a.out, a.ctx.Done()
 	for {
 		select {
@@ -97,6 +97,9 @@ func (r *run[Req, Tok]) forwardFast(a *attempt[Tok], out chan<- Tok, done <-chan
 			if !ok {
 				a.out = nil
 				return true
+			}
+			if ctx.Err() != nil {
+				return false
 			}
 			select {
 			case out <- tok:

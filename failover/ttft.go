@@ -48,15 +48,14 @@ func bucket(d time.Duration) int {
 	return (e-ttftSub+1)<<ttftSub | int(v>>(e-ttftSub))&(1<<ttftSub-1)
 }
 
-// upper returns the largest duration in bucket i, the estimate it stands
-// for: an upper bound, so a hedge never starts early.
-func upper(i int) time.Duration {
+// bounds returns the smallest and the largest duration in bucket i.
+func bounds(i int) (lo, hi time.Duration) {
 	if i < 1<<ttftSub {
-		return time.Duration(i)
+		return time.Duration(i), time.Duration(i)
 	}
 	e := i>>ttftSub + ttftSub - 1
 	m := uint64(i&(1<<ttftSub-1) | 1<<ttftSub)
-	return time.Duration((m+1)<<(e-ttftSub) - 1)
+	return time.Duration(m << (e - ttftSub)), time.Duration((m+1)<<(e-ttftSub) - 1)
 }
 
 // observe records one attempt's time to first token.
@@ -93,15 +92,19 @@ func (t *ttft) recompute() {
 	if total == 0 {
 		return
 	}
-	rank := uint64(t.cfg.quantile*float64(total)) + 1
-	var sum uint64
+	// The quantile falls in the bucket where the running count passes
+	// its rank; within the bucket, assume the observations spread evenly.
+	rank := t.cfg.quantile * float64(total)
+	var sum float64
 	d := t.cfg.max
 	for i := range ttftBuckets {
-		sum += uint64(t.gens[0][i].Load()) + uint64(t.gens[1][i].Load())
-		if sum >= rank {
-			d = upper(i)
+		c := float64(t.gens[0][i].Load()) + float64(t.gens[1][i].Load())
+		if sum+c >= rank && c > 0 {
+			lo, hi := bounds(i)
+			d = lo + time.Duration(float64(hi-lo)*(rank-sum)/c)
 			break
 		}
+		sum += c
 	}
 	t.delayNs.Store(int64(min(max(d, t.cfg.min), t.cfg.max)))
 }

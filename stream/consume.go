@@ -98,11 +98,16 @@ func consume[Req, Tok any](ctx context.Context, src Source[Req, Tok], req Req, f
 		select {
 		case t, ok := <-out:
 			if !ok {
-				if known {
-					return err
+				if !known {
+					out = nil
+					continue
 				}
-				out = nil
-				continue
+				if err == nil && ctx.Err() != nil {
+					// Success was reported early, and the stream closed as
+					// ctx ended: it may be cut short.
+					return ctxErr(ctx)
+				}
+				return err
 			}
 			if !fn(t) {
 				return nil
@@ -156,29 +161,52 @@ func drain[Tok any](out <-chan Tok, err error, fn func(Tok) bool) error {
 
 // settle waits, up to Grace, for the outcome of a source whose context
 // ended, still handing fn what it sends, and returns an error that wraps
-// ctx's.
+// ctx's, or nil if fn stopped the stream. After an error outcome, or once
+// Grace has passed (perhaps while fn ran), it takes only what the source
+// has already sent.
 func settle[Tok any](ctx context.Context, out <-chan Tok, errc <-chan error, err error, known bool, fn func(Tok) bool) error {
 	t := time.NewTimer(Grace)
 	defer t.Stop()
+	nowait := false
 	for out != nil || !known {
-		select {
-		case tok, ok := <-out:
-			if !ok {
+		var tok Tok
+		var ok, gotTok, gotErr bool
+		var e error
+		if nowait {
+			select {
+			case tok, ok = <-out:
+				gotTok = true
+			case e, ok = <-errc:
+				gotErr = true
+			default:
+				if !known {
+					return ctxErr(ctx) // Grace passed without an outcome
+				}
 				out = nil
-			} else if !fn(tok) {
-				out = nil
+				continue
 			}
-		case e, ok := <-errc:
+		} else {
+			select {
+			case tok, ok = <-out:
+				gotTok = true
+			case e, ok = <-errc:
+				gotErr = true
+			case <-t.C:
+				nowait = true
+				continue
+			}
+		}
+		switch {
+		case gotTok && !ok:
+			out = nil
+		case gotTok && !fn(tok):
+			return nil
+		case gotErr:
 			known, errc = true, nil
 			if ok {
 				err = e
 			}
-			if err != nil {
-				_ = drain(out, nil, fn)
-				out = nil
-			}
-		case <-t.C:
-			return ctxErr(ctx)
+			nowait = nowait || err != nil
 		}
 	}
 	switch cause := ctx.Err(); {

@@ -121,3 +121,84 @@ func TestEveryStageCatchesASourcePanic(t *testing.T) {
 		check("Tee", <-br.Err)
 	}
 }
+
+// A break out of stream.All returns at once, even while All is waiting for
+// the outcome of a source whose context ended.
+func TestBreakWhileSettlingReturnsAtOnce(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		p := fake.New[string](fake.Script[string]{Tokens: []string{"a", "b", "c", "d"}, Gap: 10 * time.Millisecond, IgnoreCtx: true})
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		var broke time.Time
+		for tok := range stream.All(ctx, p.Source, "req") {
+			if tok == "a" {
+				cancel()
+				continue
+			}
+			broke = time.Now()
+			break
+		}
+		if d := time.Since(broke); d != 0 {
+			t.Errorf("the break returned after %v, want at once", d)
+		}
+		p.Wait()
+	})
+}
+
+// A loop body slower than Grace does not cost the source's error, which
+// was already waiting.
+func TestSlowBodyKeepsTheSourceError(t *testing.T) {
+	t.Parallel()
+	for i := range 100 {
+		synctest.Test(t, func(t *testing.T) {
+			p := fake.New[string](fake.Script[string]{Tokens: []string{"a", "b", "c", "d"}, Buffer: 8, Err: errDown})
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			var err error
+			n := 0
+			for tok, e := range stream.All(ctx, p.Source, "req") {
+				if e != nil {
+					err = e
+					break
+				}
+				n++
+				if tok == "a" {
+					cancel()
+				}
+				time.Sleep(2 * stream.Grace)
+			}
+			if !errors.Is(err, errDown) || n != 4 {
+				t.Fatalf("run %d: %d tokens, %v; want all 4 and the source's error", i, n, err)
+			}
+			p.Wait()
+		})
+	}
+}
+
+// A source that reported success early and closed its token channel as
+// ctx ended may have cut its answer short: that is never a nil error.
+func TestEarlySuccessThenCancelIsNotSuccess(t *testing.T) {
+	t.Parallel()
+	for i := range 100 {
+		synctest.Test(t, func(t *testing.T) {
+			p := fake.New[string](fake.Script[string]{Tokens: []string{"a", "b", "c"}, Gap: 30 * time.Millisecond, OutcomeFirst: true})
+			ctx, cancel := context.WithTimeout(t.Context(), 10*time.Millisecond)
+			defer cancel()
+			var got []string
+			var err error
+			for tok, e := range stream.All(ctx, p.Source, "req") {
+				if e != nil {
+					err = e
+					break
+				}
+				got = append(got, tok)
+				time.Sleep(100 * time.Millisecond)
+			}
+			if err == nil && len(got) < 3 {
+				t.Fatalf("run %d: %q and a nil error: cut short", i, got)
+			}
+			p.Wait()
+		})
+	}
+}
