@@ -32,6 +32,9 @@ type budgetConfig struct {
 	ratio  float64
 	min    int
 	window time.Duration
+	// within: an extra attempt must keep the count within the limit
+	// (HedgeBudget), rather than start while it is below (RetryBudget).
+	within bool
 }
 
 const budgetSlices = 10
@@ -80,7 +83,11 @@ func (b *budget) spend() bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	i, calls, extra := b.current()
-	if float64(extra) >= max(float64(b.cfg.min), b.cfg.ratio*float64(calls)) {
+	n := float64(extra)
+	if b.cfg.within {
+		n++
+	}
+	if limit := max(float64(b.cfg.min), b.cfg.ratio*float64(calls)); n > limit || (!b.cfg.within && n == limit) {
 		return false
 	}
 	b.slices[i].extra++

@@ -54,6 +54,16 @@
 // and its Err alone. The marks on the inner attempts ([errs.Permanent],
 // [errs.RetryAfter]) steered the inner group and stay inside it.
 //
+// # Hedging
+//
+// With [Hedge] or [AdaptiveHedge], a call whose attempt has not committed
+// after a delay starts the next try beside it, up to [MaxInFlight] at
+// once, within a [HedgeBudget]. The first attempt to commit wins; every
+// other is cancelled with [errs.ErrHedgeLost] and nothing of it reaches
+// the caller. Before the commit such a call is one event loop over every
+// attempt in flight, with the hedge delay, backoff and Retry-After waits
+// as one timer; after it, a hedged call costs what any other does.
+//
 // # Timeouts
 //
 // [FirstTokenTimeout] and [IdleTimeout] measure the provider, never the

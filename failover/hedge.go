@@ -86,7 +86,7 @@ func HedgeBudget(ratio float64) Option {
 	if ratio < 0 {
 		panic(fmt.Sprintf("failover: HedgeBudget(%v): the ratio must not be negative", ratio))
 	}
-	return optionFunc(func(c *config) { c.hedgeBudget = &budgetConfig{ratio: ratio, window: hedgeWindow} })
+	return optionFunc(func(c *config) { c.hedgeBudget = &budgetConfig{ratio: ratio, window: hedgeWindow, within: true} })
 }
 
 type adaptiveConfig struct {

@@ -22,6 +22,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 func main() {
@@ -56,6 +57,9 @@ func main() {
 			}
 			goTest(&buf, one)
 		}
+		// The tail-latency simulation, in fake time: its rows go into the
+		// raw output too.
+		goTest(&buf, []string{"test", "-run", "^TestTailLatency$", "-v", "-count", "1"})
 		out = buf.Bytes()
 	}
 	if *raw != "" {
@@ -95,6 +99,7 @@ func (progress) Write(p []byte) (int, error) {
 
 // results holds every sample of every metric, by benchmark name.
 type results struct {
+	tail    [][]string // TestTailLatency's rows: distribution, config, p50, p99, p99.9, extra
 	header  []string
 	samples map[string]map[string][]float64 // by name@GOMAXPROCS
 	procs   int                             // the main run's GOMAXPROCS: its first line's
@@ -120,6 +125,12 @@ func parse(out []byte) *results {
 			if strings.HasPrefix(line, key) && !slices.Contains(r.header, line) {
 				r.header = append(r.header, line)
 			}
+		}
+		if _, row, ok := strings.Cut(line, "TAIL|"); ok {
+			if f := strings.Split(row, "|"); len(f) == 6 {
+				r.tail = append(r.tail, f)
+			}
+			continue
 		}
 		f := strings.Fields(line)
 		if len(f) < 4 || !strings.HasPrefix(f[0], "Benchmark") {
@@ -352,6 +363,8 @@ func (r *results) print(w io.Writer) {
 	mem("pull form, with timeouts", "relay-all-timeouts", 1024)
 	fmt.Fprintln(w)
 
+	r.printTail(w)
+
 	fmt.Fprintln(w, "**Stream stages** (per token, each on its own goroutine)")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "| stage | ns/token | ratio to the robust forwarder | allocs/token |")
@@ -367,4 +380,47 @@ func (r *results) print(w io.Writer) {
 		}
 		fmt.Fprintf(w, "| %s | %s | %s | %s |\n", s, fmtNum(ns, "ns"), fmtRatio(ratio), fmtNum(r.get("Stage/"+s, "allocs/op"), ""))
 	}
+}
+
+// printTail prints the tail-latency table: each configuration's time to
+// first token and extra attempts, and its p99 and p99.9 cut against the
+// same distribution without hedging.
+func (r *results) printTail(w io.Writer) {
+	fmt.Fprintln(w, "**Tail latency with hedging** (10,000 calls in fake time, three providers, each attempt drawing its time to first token; `go test -run TestTailLatency -v`)")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| distribution | hedging | p50 | p99 | p99.9 | p99 cut | p99.9 cut | extra attempts |")
+	fmt.Fprintln(w, "| --- | --- | --- | --- | --- | --- | --- | --- |")
+	base := map[string][]string{}
+	for _, row := range r.tail {
+		if row[1] == "no hedging" {
+			base[row[0]] = row
+		}
+		cut := func(i int) string {
+			b, ok := base[row[0]]
+			x, err1 := time.ParseDuration(row[i])
+			y, err2 := time.ParseDuration(b[min(i, len(b)-1)])
+			if !ok || err1 != nil || err2 != nil || x <= 0 {
+				return "—"
+			}
+			return fmt.Sprintf("%.1fx", float64(y)/float64(x))
+		}
+		extra, _ := strconv.ParseFloat(row[5], 64)
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s | %.1f%% |\n", row[0], row[1],
+			roundDur(row[2]), roundDur(row[3]), roundDur(row[4]), cut(3), cut(4), extra*100)
+	}
+	fmt.Fprintln(w)
+}
+
+// roundDur prints a duration to three significant digits.
+func roundDur(s string) string {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return s
+	}
+	for _, unit := range []time.Duration{time.Second, time.Millisecond, time.Microsecond} {
+		if d >= unit {
+			return fmt.Sprintf("%.3g%s", float64(d)/float64(unit), map[time.Duration]string{time.Second: "s", time.Millisecond: "ms", time.Microsecond: "µs"}[unit])
+		}
+	}
+	return d.String()
 }

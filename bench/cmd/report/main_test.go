@@ -24,6 +24,8 @@ BenchmarkCallFloor/cancel/wrapped-ctx-2     1000   2000 ns/op
 BenchmarkCallFloor/cancel/relay-stream-2    1000   2300 ns/op
 BenchmarkCallFloor/cancel/bare-ctx-2        1000   800.0 ns/op
 BenchmarkCallFloor/cancel/relay-all-2       1000   1200 ns/op
+    tail_test.go:181: TAIL|mixture|no hedging|20ms|1.3s|1.9s|0.0000
+    tail_test.go:186: TAIL|mixture|Hedge(35ms)|20ms|65ms|900ms|0.0590
 BenchmarkToken/direct-robust      1000   100.0 ns/op   0 B/op   0 allocs/op
 BenchmarkToken/relay-all         1000   102.0 ns/op   0 B/op   0 allocs/op
 PASS
@@ -57,6 +59,7 @@ func TestPrintJudgesTheGoals(t *testing.T) {
 		"cpu: Test CPU",
 		"| relay pull form (`Group.All`) | 220 ns | 1.10x | 1.02x | direct-robust | 0.0 | ≤ 1.05x: **missed** |",
 		"| pull form | 9000 B | 180 B | ≤ 1024 B: met |",
+		"| mixture | Hedge(35ms) | 20ms | 65ms | 900ms | 20.0x | 2.1x | 5.9% |",
 		"| hand-written forwarding goroutine with a per-attempt context (the channel form's floor) | cancel | 2000 ns | 4.00x | 1.15x (relay-stream) | ≤ 1.2x: met |",
 		"| bare call under its own cancelable context, plain receives | cancel | 800 ns | 1.60x | 1.50x (relay-all) | ≤ 1.25x: **missed** |",
 		"| relay channel form (`Group.Stream`) | — | — | — | forwarder-robust | — | ≤ 1.05x: not measured |",
