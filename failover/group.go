@@ -2,8 +2,12 @@ package failover
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
+	"slices"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/relay-go/relay/stream"
 )
@@ -19,6 +23,17 @@ type Provider[Req, Tok any] struct {
 	// that declines is skipped without an attempt. Nil accepts every
 	// request. It runs on the caller's goroutine when a call starts.
 	Accepts func(Req) bool
+
+	// Weight is the provider's share of first places under [Weighted]: a
+	// provider of weight 3 goes first three times as often as one of
+	// weight 1. Zero counts as 1.
+	Weight float64
+	// Attempts, FirstTokenTimeout and IdleTimeout override the group's
+	// [Attempts], [FirstTokenTimeout] and [IdleTimeout] for this provider
+	// alone; zero keeps the group's.
+	Attempts          int
+	FirstTokenTimeout time.Duration
+	IdleTimeout       time.Duration
 }
 
 // Group sends each request to its providers in turn until one streams an
@@ -36,6 +51,7 @@ type Group[Req, Tok any] struct {
 
 	rngMu sync.Mutex
 	rng   *rand.Rand
+	rr    atomic.Uint64 // RoundRobin: calls started
 }
 
 // New returns a Group over providers, tried in the given order unless an
@@ -62,6 +78,10 @@ func New[Req, Tok any](providers []Provider[Req, Tok], opts ...Option) *Group[Re
 			panic(fmt.Sprintf("failover: provider name %q is used twice; names must be unique within a group", p.Name))
 		case p.Source == nil:
 			panic(fmt.Sprintf("failover: provider %q has a nil Source", p.Name))
+		case p.Weight < 0 || p.Weight != p.Weight:
+			panic(fmt.Sprintf("failover: provider %q has weight %v; a weight must be zero or positive", p.Name, p.Weight))
+		case p.Attempts < 0 || p.FirstTokenTimeout < 0 || p.IdleTimeout < 0:
+			panic(fmt.Sprintf("failover: provider %q has a negative Attempts, FirstTokenTimeout or IdleTimeout", p.Name))
 		}
 		seen[p.Name] = true
 	}
@@ -83,7 +103,7 @@ func New[Req, Tok any](providers []Provider[Req, Tok], opts ...Option) *Group[Re
 		}
 		g.content = f
 	}
-	if cfg.shuffle || cfg.backoffBase > 0 {
+	if cfg.order == orderShuffle || cfg.order == orderWeighted || cfg.backoffBase > 0 {
 		seed := cfg.seed
 		if seed == 0 {
 			seed = rand.Uint64()
@@ -99,9 +119,45 @@ func Failover[Req, Tok any](providers []Provider[Req, Tok], opts ...Option) stre
 	return New(providers, opts...).Stream
 }
 
-// shuffleInto fills order with a random permutation of itself.
-func (g *Group[Req, Tok]) shuffleInto(order []int32) {
+// arrange puts a call's eligible providers in the order the group's
+// ordering option asks for.
+func (g *Group[Req, Tok]) arrange(order []int32) {
+	switch g.cfg.order {
+	case orderShuffle:
+		g.rngMu.Lock()
+		g.rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+		g.rngMu.Unlock()
+	case orderRoundRobin:
+		n := uint64(len(order))
+		k := int((g.rr.Add(1) - 1) % n)
+		slices.Reverse(order[:k])
+		slices.Reverse(order[k:])
+		slices.Reverse(order)
+	case orderWeighted:
+		g.weighted(order)
+	}
+}
+
+// weighted draws a weighted random order: each provider gets the key
+// Exp(1)/weight and the smallest key goes first, so that provider i is
+// first with probability weight_i / sum of weights (and so on for the
+// places after it, among the rest).
+func (g *Group[Req, Tok]) weighted(order []int32) {
+	var kbuf [8]float64
+	keys := kbuf[:0]
 	g.rngMu.Lock()
-	defer g.rngMu.Unlock()
-	g.rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+	for _, i := range order {
+		w := g.providers[i].Weight
+		if w == 0 {
+			w = 1
+		}
+		keys = append(keys, -math.Log(1-g.rng.Float64())/w)
+	}
+	g.rngMu.Unlock()
+	for i := 1; i < len(order); i++ {
+		for j := i; j > 0 && keys[j] < keys[j-1]; j-- {
+			keys[j], keys[j-1] = keys[j-1], keys[j]
+			order[j], order[j-1] = order[j-1], order[j]
+		}
+	}
 }

@@ -37,6 +37,15 @@ func TestNewPanicsOnMisuse(t *testing.T) {
 			failover.New([]failover.Provider[string, string]{{Name: "a", Source: src}}, failover.Content(func(int) bool { return true }))
 		}, "failover: Content predicate is a func(int) bool, but the group's tokens are string"},
 		{"a nil option", func() { failover.New[string, string](nil, nil) }, "failover: New was given a nil Option"},
+		{"a negative weight", func() {
+			failover.New([]failover.Provider[string, string]{{Name: "a", Source: src, Weight: -1}})
+		}, `failover: provider "a" has weight -1`},
+		{"a provider's negative attempts", func() {
+			failover.New([]failover.Provider[string, string]{{Name: "a", Source: src, Attempts: -1}})
+		}, `failover: provider "a" has a negative Attempts`},
+		{"a provider's negative timeout", func() {
+			failover.New([]failover.Provider[string, string]{{Name: "a", Source: src, IdleTimeout: -1}})
+		}, `failover: provider "a" has a negative Attempts, FirstTokenTimeout or IdleTimeout`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -92,7 +92,7 @@ func (r *run[Req, Tok]) fill(ctx context.Context) bool {
 	if h.n >= h.want {
 		return false
 	}
-	i, wake, ok := r.plan.next(now, max(r.g.cfg.attempts, 1), int(r.last), true)
+	i, wake, ok := r.plan.next(now, int(r.last), true)
 	switch {
 	case !ok && h.n == 0:
 		var why error

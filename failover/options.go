@@ -15,7 +15,7 @@ type Option interface{ apply(*config) }
 // and the Group keeps it as it is: no option is copied anywhere else.
 type config struct {
 	attempts         int
-	shuffle          bool
+	order            ordering
 	seed             uint64
 	firstToken       time.Duration
 	idle             time.Duration
@@ -55,12 +55,42 @@ func Attempts(n int) Option {
 	return optionFunc(func(c *config) { c.attempts = n })
 }
 
+// ordering is how a call orders its eligible providers.
+type ordering uint8
+
+const (
+	orderGiven ordering = iota
+	orderShuffle
+	orderRoundRobin
+	orderWeighted
+)
+
 // Shuffle tries the providers in a random order, drawn anew for each call.
 // The group keeps one generator seeded with seed, so a caller that makes its
 // calls one at a time gets the same sequence of orders (and of [Backoff]
-// jitter) for the same seed; seed 0 draws the seed from entropy.
+// jitter) for the same seed; seed 0 draws the seed from entropy. Of the
+// ordering options ([Shuffle], [RoundRobin], [Weighted]) the last wins.
 func Shuffle(seed uint64) Option {
-	return optionFunc(func(c *config) { c.shuffle = true; c.seed = seed })
+	return optionFunc(func(c *config) { c.order = orderShuffle; c.seed = seed })
+}
+
+// RoundRobin starts each call at the next provider: the first call tries
+// the providers in the given order, the second starts at the second
+// provider and wraps around, and so on, so that across calls each
+// provider goes first equally often. The count is shared by the group's
+// concurrent calls (one atomic add per call). Of the ordering options the
+// last wins.
+func RoundRobin() Option {
+	return optionFunc(func(c *config) { c.order = orderRoundRobin })
+}
+
+// Weighted draws a random order for each call in which a provider goes
+// first in proportion to its [Provider] Weight, and likewise for the
+// places after it among the rest: a provider of weight 3 serves about
+// three times as many calls as one of weight 1 while both are healthy.
+// seed works as for [Shuffle]. Of the ordering options the last wins.
+func Weighted(seed uint64) Option {
+	return optionFunc(func(c *config) { c.order = orderWeighted; c.seed = seed })
 }
 
 // FirstTokenTimeout ends an attempt whose first content token (see

@@ -19,7 +19,7 @@ import (
 func (r *run[Req, Tok]) decide(ctx context.Context, i int, cause error) {
 	g := r.g
 	if r.plan == nil {
-		r.plan = newPlan(len(r.order))
+		r.plan = r.g.newPlan(r.order)
 		r.plan.tries[r.last].n = 1
 	}
 	pl := r.plan
@@ -43,7 +43,7 @@ func (r *run[Req, Tok]) decide(ctx context.Context, i int, cause error) {
 		}
 		return !bounded || now.Add(d).Before(deadline)
 	}
-	moving := t.out || int(t.n) >= max(g.cfg.attempts, 1)
+	moving := t.out || t.n >= t.max
 	if !moving {
 		hint, hinted := errs.RetryAfterHint(cause)
 		var wait time.Duration
@@ -81,19 +81,19 @@ func (r *run[Req, Tok]) decide(ctx context.Context, i int, cause error) {
 //
 // With idleFirst (hedging), a provider with an attempt in flight is passed
 // over for one without, if one is ready.
-func (pl *plan) next(now time.Time, attempts, last int, idleFirst bool) (i int, wake time.Time, ok bool) {
+func (pl *plan) next(now time.Time, last int, idleFirst bool) (i int, wake time.Time, ok bool) {
 	if idleFirst {
-		if i, wake, ok := pl.scan(now, attempts, last, true); i >= 0 || !ok {
+		if i, wake, ok := pl.scan(now, last, true); i >= 0 || !ok {
 			return i, wake, ok
 		}
 	}
-	return pl.scan(now, attempts, last, false)
+	return pl.scan(now, last, false)
 }
 
-func (pl *plan) scan(now time.Time, attempts, last int, idle bool) (i int, wake time.Time, ok bool) {
+func (pl *plan) scan(now time.Time, last int, idle bool) (i int, wake time.Time, ok bool) {
 	for i := range pl.tries {
 		t := &pl.tries[i]
-		if t.out || int(t.n) >= attempts || (idle && t.running > 0) {
+		if t.out || t.n >= t.max || (idle && t.running > 0) {
 			continue
 		}
 		at := t.after
@@ -123,7 +123,7 @@ func (r *run[Req, Tok]) pick(ctx context.Context) (int, bool) {
 			return 0, false
 		}
 		now := time.Now()
-		i, wake, ok := r.plan.next(now, max(r.g.cfg.attempts, 1), int(r.last), false)
+		i, wake, ok := r.plan.next(now, int(r.last), false)
 		if !ok {
 			var why error
 			if r.plan.late {

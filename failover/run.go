@@ -1,6 +1,7 @@
 package failover
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -53,12 +54,17 @@ type plan struct {
 	tbuf  [8]tries  // tries for up to eight providers, in the same allocation
 }
 
-func newPlan(providers int) *plan {
+// newPlan makes the plan of a call over order, with each provider's own
+// number of tries.
+func (g *Group[Req, Tok]) newPlan(order []int32) *plan {
 	p := new(plan)
-	if providers <= len(p.tbuf) {
-		p.tries = p.tbuf[:providers]
+	if len(order) <= len(p.tbuf) {
+		p.tries = p.tbuf[:len(order)]
 	} else {
-		p.tries = make([]tries, providers)
+		p.tries = make([]tries, len(order))
+	}
+	for k, i := range order {
+		p.tries[k].max = int32(cmp.Or(g.providers[i].Attempts, g.cfg.attempts, 1))
 	}
 	return p
 }
@@ -67,6 +73,7 @@ func newPlan(providers int) *plan {
 type tries struct {
 	after time.Time // the next try may not start before this
 	n     int32     // tries started
+	max   int32     // tries allowed: the provider's Attempts, or the group's
 	// deferred: after is the provider's own Retry-After hint, so the call
 	// moves on to the providers after it meanwhile. Otherwise after is a
 	// backoff, and the provider keeps its place: its tries come first.
@@ -105,8 +112,8 @@ func (g *Group[Req, Tok]) begin(ctx context.Context, req Req) (*run[Req, Tok], c
 	if len(r.order) == 0 {
 		return nil, ctx, errs.ErrNoProvider
 	}
-	if g.cfg.shuffle {
-		g.shuffleInto(r.order)
+	if g.cfg.order != orderGiven {
+		g.arrange(r.order)
 	}
 	if g.budget != nil {
 		g.budget.call()
@@ -116,7 +123,7 @@ func (g *Group[Req, Tok]) begin(ctx context.Context, req Req) (*run[Req, Tok], c
 			g.hedges.call()
 		}
 		r.h = newHedging[Tok](g.cfg.inFlight())
-		r.plan = newPlan(len(r.order))
+		r.plan = g.newPlan(r.order)
 	}
 	if d := g.cfg.maxCall; d > 0 {
 		ctx, r.stopCall = context.WithTimeoutCause(ctx, d, &callTimeout{d})
@@ -239,13 +246,15 @@ func (r *run[Req, Tok]) newAttempt(ctx context.Context, i int) *attempt[Tok] {
 		r.plan.tries[i].n++
 		a.num = r.plan.tries[i].n
 	}
-	a.name, a.idx = r.g.providers[r.order[i]].Name, int32(i)
+	p := &r.g.providers[r.order[i]]
+	a.name, a.idx = p.Name, int32(i)
 	a.ctx, a.cancel = context.WithCancelCause(ctx)
 	if r.rep != nil {
 		r.reportStart(a)
 	}
-	if c := &r.g.cfg; c.firstToken > 0 || c.idle > 0 {
-		a.w = newWatch(a.cancel, c.firstToken, c.idle)
+	first, idle := cmp.Or(p.FirstTokenTimeout, r.g.cfg.firstToken), cmp.Or(p.IdleTimeout, r.g.cfg.idle)
+	if first > 0 || idle > 0 {
+		a.w = newWatch(a.cancel, first, idle)
 	}
 	return a
 }
