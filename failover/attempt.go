@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/relay-go/relay/errs"
 	"github.com/sourcegraph/conc/panics"
@@ -23,6 +24,9 @@ type attempt[Tok any] struct {
 	stop    error // why relay stopped the attempt, if it did
 	held    []Tok // tokens that are not content, before the commit
 
+	began time.Time     // when it started; set only for health and events
+	ttft  time.Duration // its time to first content token, from began
+
 	num   int32 // this provider's try within the call, from 1
 	idx   int32 // the provider's entry in the call's order
 	rep   int32 // index in the report
@@ -36,6 +40,7 @@ type attempt[Tok any] struct {
 	// channel open until relay stopped it.
 	lingered bool
 	alive    bool // a sign of life arrived: the idle watch is armed
+	seen     bool // its first token arrived
 
 	pc panics.Catcher // catches a panic in the Source call
 }

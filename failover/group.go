@@ -48,6 +48,8 @@ type Group[Req, Tok any] struct {
 	budget    *budget
 	hedges    *budget // HedgeBudget
 	ttft      *ttft   // AdaptiveHedge
+	health    Health  // nil unless the group keeps health
+	calls     atomic.Uint64
 
 	rngMu sync.Mutex
 	rng   *rand.Rand
@@ -103,7 +105,13 @@ func New[Req, Tok any](providers []Provider[Req, Tok], opts ...Option) *Group[Re
 		}
 		g.content = f
 	}
-	if cfg.order == orderShuffle || cfg.order == orderWeighted || cfg.backoffBase > 0 {
+	if cfg.healthOn() {
+		g.health = cfg.health
+		if g.health == nil {
+			g.health = NewHealth()
+		}
+	}
+	if cfg.order != orderGiven && cfg.order != orderRoundRobin || cfg.backoffBase > 0 {
 		seed := cfg.seed
 		if seed == 0 {
 			seed = rand.Uint64()

@@ -269,7 +269,7 @@ func (r *run[Req, Tok]) begun(ctx context.Context, a *attempt[Tok]) {
 }
 
 // commitN ends every other attempt in flight: a lost hedge.
-func (r *run[Req, Tok]) commitN(won *attempt[Tok]) {
+func (r *run[Req, Tok]) commitN(ctx context.Context, won *attempt[Tok]) {
 	h := r.h
 	now := time.Now()
 	for k, a := range h.fl {
@@ -284,7 +284,10 @@ func (r *run[Req, Tok]) commitN(won *attempt[Tok]) {
 		}
 		if a != won {
 			r.plan.tries[a.idx].running--
-			r.end(a, errs.ErrHedgeLost)
+			r.end(ctx, a, errs.ErrHedgeLost)
+			if r.g.cfg.observe != nil {
+				r.emit(Event{Kind: HedgeLost, Provider: a.name, Attempt: int(a.num), Err: errs.ErrHedgeLost})
+			}
 		}
 	}
 	h.n = 0
@@ -317,8 +320,11 @@ func (r *run[Req, Tok]) stopN(ctx context.Context) {
 			continue
 		}
 		h.fl[k] = nil
-		r.end(a, cause)
+		r.end(ctx, a, cause)
 		r.fails = append(r.fails, &errs.AttemptError{Provider: a.name, Attempt: int(a.num), Err: cause})
+		if r.g.cfg.observe != nil {
+			r.emit(Event{Kind: AttemptFailed, Provider: a.name, Attempt: int(a.num), Err: cause})
+		}
 		r.failSeq = append(r.failSeq, a.seq)
 	}
 	h.n = 0

@@ -28,6 +28,10 @@ type config struct {
 	maxCall          time.Duration
 	budget           *budgetConfig
 
+	policy  Policy // Cooldown
+	health  Health // WithHealth
+	observe func(Event)
+
 	hedge       bool // Hedge or AdaptiveHedge
 	hedgeDelay  time.Duration
 	maxInFlight int // 0: the default
@@ -63,6 +67,7 @@ const (
 	orderShuffle
 	orderRoundRobin
 	orderWeighted
+	orderHealth
 )
 
 // Shuffle tries the providers in a random order, drawn anew for each call.

@@ -15,6 +15,7 @@ type Report struct {
 	mu       sync.Mutex
 	served   string
 	attempts []Attempt
+	cooling  []string
 }
 
 // Attempt is one try of one provider within a call.
@@ -33,6 +34,22 @@ func (r *Report) Served() string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.served
+}
+
+// Cooling returns the providers that this call tried last, after every
+// other, because they were cooling down (see [Cooldown]), in the order the
+// call put them in. A call skips no provider for health: it only moves
+// them last.
+func (r *Report) Cooling() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.cooling...)
+}
+
+func (r *Report) coolingLast(name string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.cooling = append(r.cooling, name)
 }
 
 // Attempts returns a copy of every attempt, in the order they started.

@@ -25,6 +25,8 @@ type run[Req, Tok any] struct {
 	obuf  [8]int32
 	plan  *plan         // made at the call's first failure, or at its start with hedging
 	h     *hedging[Tok] // nil unless the group hedges
+	hc    *callHealth   // nil unless the group keeps health
+	call  uint64        // the call's number, for events
 
 	cur  *attempt[Tok] // in flight before the commit
 	live *attempt[Tok] // committed
@@ -115,6 +117,12 @@ func (g *Group[Req, Tok]) begin(ctx context.Context, req Req) (*run[Req, Tok], c
 	if g.cfg.order != orderGiven {
 		g.arrange(r.order)
 	}
+	if g.cfg.observe != nil {
+		r.call = g.calls.Add(1)
+	}
+	if g.health != nil {
+		r.check(ctx)
+	}
 	if g.budget != nil {
 		g.budget.call()
 	}
@@ -196,7 +204,7 @@ func (r *run[Req, Tok]) nextLive(ctx context.Context, a *attempt[Tok]) (tok Tok,
 			if cause := a.endCause(); cause != nil {
 				return tok, false, r.failLive(ctx, a, cause)
 			}
-			r.end(a, nil)
+			r.end(ctx, a, nil)
 			r.live = nil
 			r.finish(nil)
 			return tok, false, nil
@@ -256,6 +264,12 @@ func (r *run[Req, Tok]) newAttempt(ctx context.Context, i int) *attempt[Tok] {
 	if first > 0 || idle > 0 {
 		a.w = newWatch(a.cancel, first, idle)
 	}
+	if r.hc != nil || r.g.cfg.observe != nil {
+		a.began = time.Now()
+	}
+	if r.g.cfg.observe != nil {
+		r.emit(Event{Kind: AttemptStarted, Provider: a.name, Attempt: int(a.num), Hedge: r.h != nil && r.h.n > 0})
+	}
 	return a
 }
 
@@ -307,6 +321,12 @@ func (r *run[Req, Tok]) step(ctx context.Context, a *attempt[Tok]) {
 
 // take handles one token before the commit.
 func (r *run[Req, Tok]) take(ctx context.Context, a *attempt[Tok], tok Tok) {
+	if !a.seen {
+		a.seen = true
+		if r.g.cfg.observe != nil {
+			r.emit(Event{Kind: FirstToken, Provider: a.name, Attempt: int(a.num), FirstToken: time.Since(a.began)})
+		}
+	}
 	if r.g.content != nil && !r.g.content(tok) {
 		if !a.alive {
 			a.arm(true) // held: relay reads on at once
@@ -326,10 +346,16 @@ func (r *run[Req, Tok]) take(ctx context.Context, a *attempt[Tok], tok Tok) {
 		r.failPre(ctx, a, cause)
 		return
 	}
+	if !a.began.IsZero() {
+		a.ttft = time.Since(a.began)
+	}
 	r.cur, r.live = nil, a
 	r.first, r.pending = tok, true
+	if r.g.cfg.observe != nil {
+		r.emit(Event{Kind: Committed, Provider: a.name, Attempt: int(a.num), FirstToken: a.ttft})
+	}
 	if r.h != nil {
-		r.commitN(a)
+		r.commitN(ctx, a)
 	}
 	if r.rep != nil {
 		r.rep.commit(a.rep)
@@ -339,7 +365,7 @@ func (r *run[Req, Tok]) take(ctx context.Context, a *attempt[Tok], tok Tok) {
 // failPre records a failed attempt before the commit and decides whether
 // the call goes on.
 func (r *run[Req, Tok]) failPre(ctx context.Context, a *attempt[Tok], cause error) {
-	r.end(a, cause)
+	r.end(ctx, a, cause)
 	r.cur = nil
 	r.fails = append(r.fails, &errs.AttemptError{Provider: a.name, Attempt: int(a.num), Err: cause})
 	if r.h != nil {
@@ -349,14 +375,20 @@ func (r *run[Req, Tok]) failPre(ctx context.Context, a *attempt[Tok], cause erro
 	}
 	if ctx.Err() != nil {
 		r.finish(&errs.FailoverError{Attempts: r.fails, Err: ctxErr(ctx)})
-		return
+	} else {
+		r.decide(ctx, int(a.idx), cause)
 	}
-	r.decide(ctx, int(a.idx), cause)
+	if r.g.cfg.observe != nil {
+		r.emit(Event{Kind: AttemptFailed, Provider: a.name, Attempt: int(a.num), Err: cause, GoesOn: !r.done})
+	}
 }
 
 // failLive ends the committed attempt with cause.
 func (r *run[Req, Tok]) failLive(ctx context.Context, a *attempt[Tok], cause error) error {
-	r.end(a, cause)
+	r.end(ctx, a, cause)
+	if r.g.cfg.observe != nil {
+		r.emit(Event{Kind: AttemptFailed, Provider: a.name, Attempt: int(a.num), Err: cause})
+	}
 	r.live = nil
 	err := &errs.CommittedError{Provider: a.name, Emitted: r.emitted, Err: cause}
 	r.finish(err)
@@ -379,7 +411,7 @@ func (r *run[Req, Tok]) close(ctx context.Context) {
 	}
 	for _, a := range [...]*attempt[Tok]{r.cur, r.live} {
 		if a != nil {
-			r.end(a, cause)
+			r.end(ctx, a, cause)
 		}
 	}
 	r.cur, r.live = nil, nil
@@ -387,7 +419,7 @@ func (r *run[Req, Tok]) close(ctx context.Context) {
 		for k, a := range h.fl {
 			if a != nil {
 				h.fl[k] = nil
-				r.end(a, cause)
+				r.end(ctx, a, cause)
 			}
 		}
 		close(h.quit)
@@ -395,19 +427,32 @@ func (r *run[Req, Tok]) close(ctx context.Context) {
 			h.timer.Stop()
 		}
 	}
-	r.done = true
+	if !r.done {
+		r.done, r.err = true, cause // the caller cut the call short
+	}
 	if r.stopCall != nil {
 		r.stopCall()
 	}
+	if r.hc != nil {
+		r.record(ctx)
+	}
+	if r.g.cfg.observe != nil {
+		r.emit(Event{Kind: CallDone, Err: r.err})
+	}
 }
 
-func (r *run[Req, Tok]) end(a *attempt[Tok], err error) {
+// end ends an attempt: its timeouts, its context, its report entry and its
+// outcome for health. err is why it ended, nil for a clean end.
+func (r *run[Req, Tok]) end(ctx context.Context, a *attempt[Tok], err error) {
 	if a.w != nil {
 		a.w.stop()
 	}
 	a.cancel(nil)
 	if r.rep != nil {
 		r.rep.end(a.rep, err)
+	}
+	if r.hc != nil {
+		r.outcome(ctx, a, err, a == r.live)
 	}
 }
 

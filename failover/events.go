@@ -1,0 +1,127 @@
+package failover
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+)
+
+// EventKind says what an [Event] reports.
+type EventKind uint8
+
+const (
+	// AttemptStarted: an attempt's Source is about to be called. Hedge
+	// says whether other attempts of the call are in flight.
+	AttemptStarted EventKind = iota + 1
+	// FirstToken: an attempt sent its first token, of any kind.
+	FirstToken
+	// Committed: an attempt sent its first content token and is the one
+	// the caller receives. FirstToken is its time to that token.
+	Committed
+	// AttemptFailed: an attempt failed, with Err. GoesOn says whether the
+	// call goes on to another try; after the commit it never does.
+	AttemptFailed
+	// HedgeLost: an attempt was cancelled because another committed first.
+	HedgeLost
+	// Probe: the call holds the probe of a provider whose cooldown ended.
+	Probe
+	// CooldownStarted: a provider cools down until Until.
+	CooldownStarted
+	// Recovered: a provider that was cooling down served a call.
+	Recovered
+	// CallDone: the call ended, with Err (nil for success).
+	CallDone
+)
+
+func (k EventKind) String() string {
+	switch k {
+	case AttemptStarted:
+		return "AttemptStarted"
+	case FirstToken:
+		return "FirstToken"
+	case Committed:
+		return "Committed"
+	case AttemptFailed:
+		return "AttemptFailed"
+	case HedgeLost:
+		return "HedgeLost"
+	case Probe:
+		return "Probe"
+	case CooldownStarted:
+		return "CooldownStarted"
+	case Recovered:
+		return "Recovered"
+	case CallDone:
+		return "CallDone"
+	}
+	return fmt.Sprintf("EventKind(%d)", uint8(k))
+}
+
+// Event is one thing that happened in a call of a group, for an observer
+// given with [Observe].
+type Event struct {
+	Kind EventKind
+	Time time.Time
+	// Call numbers the group's calls from 1, so that an observer can tell
+	// apart the events of concurrent calls.
+	Call       uint64
+	Provider   string        // the provider concerned; "" for CallDone
+	Attempt    int           // the provider's try within the call, from 1
+	Err        error         // AttemptFailed: the cause; CallDone: the call's error
+	GoesOn     bool          // AttemptFailed: the call tries further
+	Hedge      bool          // AttemptStarted: beside attempts in flight
+	FirstToken time.Duration // FirstToken and Committed: since the attempt started
+	Until      time.Time     // CooldownStarted: when the cooldown ends
+}
+
+// Observe calls fn for every event of every call of the group:
+// synchronously, on the goroutine that drives the call (the caller's for
+// [Group.All] and, as a call starts, for [Group.Stream]; the relay
+// goroutine after that), and in order within one call. Calls run
+// concurrently, so fn must be safe for concurrent use, and it holds up
+// the call while it runs: hand slow work to a goroutine of your own. A
+// panic in fn is not recovered. Without an observer no Event is built.
+// Observe panics if fn is nil; of several, the last one counts.
+func Observe(fn func(Event)) Option {
+	if fn == nil {
+		panic("failover: Observe needs a non-nil function")
+	}
+	return optionFunc(func(c *config) { c.observe = fn })
+}
+
+// LogEvents returns an observer for [Observe] that logs each event through
+// l: failures and cooldowns at Warn, the rest at Debug, with the event's
+// fields as attributes.
+func LogEvents(l *slog.Logger) func(Event) {
+	if l == nil {
+		panic("failover: LogEvents needs a non-nil logger")
+	}
+	return func(e Event) {
+		level := slog.LevelDebug
+		if e.Kind == AttemptFailed || e.Kind == CooldownStarted {
+			level = slog.LevelWarn
+		}
+		attrs := []slog.Attr{slog.Uint64("call", e.Call)}
+		if e.Provider != "" {
+			attrs = append(attrs, slog.String("provider", e.Provider))
+		}
+		if e.Attempt > 0 {
+			attrs = append(attrs, slog.Int("attempt", e.Attempt))
+		}
+		if e.Err != nil {
+			attrs = append(attrs, slog.String("err", e.Err.Error()))
+		}
+		switch e.Kind {
+		case AttemptFailed:
+			attrs = append(attrs, slog.Bool("goes_on", e.GoesOn))
+		case AttemptStarted:
+			attrs = append(attrs, slog.Bool("hedge", e.Hedge))
+		case FirstToken, Committed:
+			attrs = append(attrs, slog.Duration("first_token", e.FirstToken))
+		case CooldownStarted:
+			attrs = append(attrs, slog.Time("until", e.Until))
+		}
+		l.LogAttrs(context.Background(), level, "relay: "+e.Kind.String(), attrs...)
+	}
+}

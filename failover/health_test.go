@@ -1,0 +1,456 @@
+package failover_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/relay-go/relay/errs"
+	"github.com/relay-go/relay/failover"
+	"github.com/relay-go/relay/internal/fake"
+)
+
+// switchable is a provider whose behaviour a test changes between calls:
+// it fails with err while err is set, and otherwise streams its name.
+type switchable struct {
+	name  string
+	mu    sync.Mutex
+	err   error
+	delay time.Duration
+	calls atomic.Int64
+	fakes []*fake.Provider[string, string]
+}
+
+func (s *switchable) set(err error, delay time.Duration) {
+	s.mu.Lock()
+	s.err, s.delay = err, delay
+	s.mu.Unlock()
+}
+
+func (s *switchable) Source(ctx context.Context, req string) (<-chan string, <-chan error) {
+	s.calls.Add(1)
+	s.mu.Lock()
+	sc := script{Tokens: []string{s.name}, Err: s.err, FirstDelay: s.delay}
+	if s.err != nil {
+		sc.Tokens = nil
+	}
+	p := fake.New[string](sc)
+	s.fakes = append(s.fakes, p)
+	s.mu.Unlock()
+	return p.Source(ctx, req)
+}
+
+func (s *switchable) wait() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, p := range s.fakes {
+		p.Wait()
+	}
+}
+
+func switchables(names ...string) ([]*switchable, []failover.Provider[string, string]) {
+	var ss []*switchable
+	var ps []failover.Provider[string, string]
+	for _, n := range names {
+		s := &switchable{name: n}
+		ss = append(ss, s)
+		ps = append(ps, failover.Provider[string, string]{Name: n, Source: s.Source})
+	}
+	return ss, ps
+}
+
+// serve makes one call and returns who served it and the report.
+func serve(t *testing.T, f form, g *failover.Group[string, string]) (string, *failover.Report) {
+	t.Helper()
+	ctx, rep := failover.WithReport(t.Context())
+	got, err := f.collect(ctx, g, "req")
+	if err != nil || len(got) != 1 {
+		t.Fatalf("got %q, %v", got, err)
+	}
+	return got[0], rep
+}
+
+// tried lists the providers a report shows attempts of, in order.
+func tried(rep *failover.Report) string {
+	var b strings.Builder
+	for _, a := range rep.Attempts() {
+		b.WriteString(a.Provider)
+	}
+	return b.String()
+}
+
+func TestCooldownStartsAfterExactlyFailuresAndDoubles(t *testing.T) {
+	t.Parallel()
+	eachForm(t, func(t *testing.T, f form) {
+		ss, ps := switchables("a", "b")
+		var events []string
+		var mu sync.Mutex
+		g := failover.New(ps, failover.Cooldown(3, 10*time.Second), failover.Observe(func(e failover.Event) {
+			if e.Kind == failover.CooldownStarted || e.Kind == failover.Recovered || e.Kind == failover.Probe {
+				mu.Lock()
+				events = append(events, fmt.Sprintf("%v %s", e.Kind, e.Provider))
+				mu.Unlock()
+			}
+		}))
+		ss[0].set(errA, 0)
+		for i := range 3 {
+			if _, rep := serve(t, f, g); tried(rep) != "ab" {
+				t.Fatalf("call %d tried %q, want a then b", i+1, tried(rep))
+			}
+		}
+		// Three failures in a row: a cools down and goes last.
+		_, rep := serve(t, f, g)
+		if tried(rep) != "b" || diff([]string{"a"}, rep.Cooling()) != "" {
+			t.Errorf("after 3 failures a call tried %q with %q cooling; want b alone and a cooling", tried(rep), rep.Cooling())
+		}
+		time.Sleep(10*time.Second - time.Millisecond)
+		if _, rep := serve(t, f, g); tried(rep) != "b" {
+			t.Errorf("just before the cooldown ended a call tried %q, want b alone", tried(rep))
+		}
+		// The cooldown ended: one call probes a, which fails again, so it
+		// cools down for twice as long.
+		time.Sleep(time.Millisecond)
+		if _, rep := serve(t, f, g); tried(rep) != "ab" {
+			t.Errorf("the probe call tried %q, want a then b", tried(rep))
+		}
+		time.Sleep(20*time.Second - time.Millisecond)
+		if _, rep := serve(t, f, g); tried(rep) != "b" {
+			t.Errorf("during the doubled cooldown a call tried %q, want b alone", tried(rep))
+		}
+		time.Sleep(time.Millisecond)
+		// Now a is back: the probe commits and restores it.
+		ss[0].set(nil, 0)
+		if who, rep := serve(t, f, g); who != "a" || tried(rep) != "a" {
+			t.Errorf("the second probe served %s after %q, want a", who, tried(rep))
+		}
+		if who, _ := serve(t, f, g); who != "a" {
+			t.Errorf("after the recovery %s served, want a", who)
+		}
+		want := []string{"CooldownStarted a", "Probe a", "CooldownStarted a", "Probe a", "Recovered a"}
+		mu.Lock()
+		defer mu.Unlock()
+		if d := diff(want, events); d != "" {
+			t.Errorf("health events (-want +got):\n%s", d)
+		}
+		for _, s := range ss {
+			s.wait()
+		}
+	})
+}
+
+func TestOneProbeUnderConcurrentCalls(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		ss, ps := switchables("a", "b")
+		g := failover.New(ps, failover.Cooldown(1, time.Minute))
+		ss[0].set(errA, 0)
+		if _, err := drain(g.All(t.Context(), "req")); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Minute)
+		// a answers again, slowly, so that every call starts while the
+		// probe is in flight.
+		ss[0].set(nil, time.Second)
+		before := ss[0].calls.Load()
+		var wg sync.WaitGroup
+		for range 1000 {
+			wg.Go(func() {
+				if _, err := drain(g.All(t.Context(), "req")); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+		if n := ss[0].calls.Load() - before; n != 1 {
+			t.Errorf("a was tried by %d of 1,000 concurrent calls after its cooldown, want exactly one probe", n)
+		}
+		for _, s := range ss {
+			s.wait()
+		}
+	})
+}
+
+func TestWhatDoesNotCountAsAFailure(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		run  func(t *testing.T, f form, g *failover.Group[string, string], a *switchable)
+		opts []failover.Option
+	}{
+		{"the caller's cancellation", func(t *testing.T, f form, g *failover.Group[string, string], a *switchable) {
+			a.set(nil, time.Hour)
+			ctx, cancel := context.WithTimeout(t.Context(), time.Second)
+			defer cancel()
+			if _, err := f.collect(ctx, g, "req"); !errors.Is(err, context.DeadlineExceeded) {
+				t.Fatalf("err = %v", err)
+			}
+		}, nil},
+		{"a lost hedge", func(t *testing.T, f form, g *failover.Group[string, string], a *switchable) {
+			a.set(nil, time.Hour)
+			if who, _ := serve(t, f, g); who != "b" {
+				t.Fatalf("%s served, want b's hedge", who)
+			}
+		}, []failover.Option{failover.Hedge(time.Second)}},
+		{"a Permanent error", func(t *testing.T, f form, g *failover.Group[string, string], a *switchable) {
+			a.set(errs.Permanent(errA), 0)
+			if _, err := f.collect(t.Context(), g, "req"); !errs.IsPermanent(err) {
+				t.Fatalf("err = %v", err)
+			}
+		}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			eachForm(t, func(t *testing.T, f form) {
+				ss, ps := switchables("a", "b")
+				g := failover.New(ps, append(tc.opts, failover.Cooldown(2, time.Minute))...)
+				for range 5 {
+					tc.run(t, f, g, ss[0])
+				}
+				ss[0].set(nil, 0)
+				if who, rep := serve(t, f, g); who != "a" || len(rep.Cooling()) != 0 {
+					t.Errorf("%s served with %q cooling, want a, never cooled down", who, rep.Cooling())
+				}
+				for _, s := range ss {
+					s.wait()
+				}
+			})
+		})
+	}
+}
+
+func TestLongRetryAfterCoolsDown(t *testing.T) {
+	t.Parallel()
+	eachForm(t, func(t *testing.T, f form) {
+		ss, ps := switchables("a", "b")
+		g := failover.New(ps, failover.Cooldown(5, time.Second), failover.MaxRetryAfter(time.Minute))
+		ss[0].set(errs.RetryAfter(errA, 5*time.Minute), 0)
+		if who, rep := serve(t, f, g); who != "b" || tried(rep) != "ab" {
+			t.Fatalf("%s served after %q", who, tried(rep))
+		}
+		ss[0].set(nil, 0)
+		time.Sleep(5*time.Minute - time.Second)
+		if who, rep := serve(t, f, g); who != "b" || tried(rep) != "b" {
+			t.Errorf("within the hinted 5 minutes %s served after %q, want b alone", who, tried(rep))
+		}
+		time.Sleep(time.Second)
+		if who, _ := serve(t, f, g); who != "a" {
+			t.Errorf("after the hint %s served, want a", who)
+		}
+		for _, s := range ss {
+			s.wait()
+		}
+	})
+}
+
+func TestEveryoneCoolingStillServes(t *testing.T) {
+	t.Parallel()
+	eachForm(t, func(t *testing.T, f form) {
+		ss, ps := switchables("a", "b")
+		g := failover.New(ps, failover.Cooldown(1, time.Hour))
+		ss[0].set(errA, 0)
+		ss[1].set(errB, 0)
+		if _, err := f.collect(t.Context(), g, "req"); err == nil {
+			t.Fatal("want an error")
+		}
+		ss[1].set(nil, 0)
+		who, rep := serve(t, f, g)
+		if who != "b" || tried(rep) != "ab" || diff([]string{"a", "b"}, rep.Cooling()) != "" {
+			t.Errorf("%s served after %q with %q cooling; want both tried, in order, and b to serve", who, tried(rep), rep.Cooling())
+		}
+		for _, s := range ss {
+			s.wait()
+		}
+	})
+}
+
+func TestCommittedFailureCountsForHealth(t *testing.T) {
+	t.Parallel()
+	eachForm(t, func(t *testing.T, f form) {
+		fs := fakes([]script{{Tokens: []string{"x"}, Err: errA}}, toks("p"))
+		g := failover.New(providers(fs), failover.Cooldown(2, time.Minute))
+		for range 2 {
+			if _, err := f.collect(t.Context(), g, "req"); err == nil {
+				t.Fatal("want a committed failure")
+			}
+		}
+		got, err := f.collect(t.Context(), g, "req")
+		if err != nil || diff([]string{"p"}, got) != "" {
+			t.Errorf("got %q, %v; want b first, a cooling after two committed failures", got, err)
+		}
+		waitAll(fs)
+	})
+}
+
+func TestHealthSharedBetweenGroups(t *testing.T) {
+	t.Parallel()
+	eachForm(t, func(t *testing.T, f form) {
+		h := failover.NewHealth()
+		ss, ps := switchables("a", "b")
+		one := failover.New(ps, failover.Cooldown(1, time.Minute), failover.WithHealth(h))
+		two := failover.New(ps, failover.Cooldown(1, time.Minute), failover.WithHealth(h))
+		ss[0].set(errA, 0)
+		serve(t, f, one)
+		ss[0].set(nil, 0)
+		if who, rep := serve(t, f, two); who != "b" || tried(rep) != "b" {
+			t.Errorf("the second group: %s served after %q, want b alone: a cools down for both", who, tried(rep))
+		}
+		for _, s := range ss {
+			s.wait()
+		}
+	})
+}
+
+func TestByHealthMovesTrafficAwayAndBack(t *testing.T) {
+	t.Parallel()
+	eachForm(t, func(t *testing.T, f form) {
+		ss, ps := switchables("a", "b")
+		ss[0].set(nil, 10*time.Millisecond)
+		ss[1].set(nil, 50*time.Millisecond)
+		g := failover.New(ps, failover.ByHealth(3))
+		count := func(n int) map[string]int {
+			out := map[string]int{}
+			for range n {
+				ctx, rep := failover.WithReport(t.Context())
+				if _, err := f.collect(ctx, g, "req"); err != nil {
+					t.Fatal(err)
+				}
+				out[rep.Attempts()[0].Provider]++
+			}
+			return out
+		}
+		if c := count(100); c["a"] < 80 {
+			t.Errorf("with both healthy, a (5x faster) went first %d of 100 times", c["a"])
+		}
+		ss[0].set(errA, 10*time.Millisecond)
+		firstB := -1
+		for i := range 10 {
+			ctx, rep := failover.WithReport(t.Context())
+			if _, err := f.collect(ctx, g, "req"); err != nil {
+				t.Fatal(err)
+			}
+			if rep.Attempts()[0].Provider == "b" && firstB < 0 {
+				firstB = i
+			}
+		}
+		if firstB < 0 || firstB > 4 {
+			t.Errorf("a failing provider still went first for %d calls, want traffic to move within a few", firstB)
+		}
+		if c := count(100); c["a"] > 25 {
+			t.Errorf("while a fails it went first %d of 100 times, want only exploration", c["a"])
+		}
+		ss[0].set(nil, 10*time.Millisecond)
+		count(200)
+		if c := count(100); c["a"] < 80 {
+			t.Errorf("after a recovered it went first %d of 100 times, want most", c["a"])
+		}
+		for _, s := range ss {
+			s.wait()
+		}
+	})
+}
+
+// TestEventsInOrder runs 1,000 concurrent calls of four kinds (success,
+// failover, committed failure, cancellation) and checks each call's events
+// against the sequence its kind must produce.
+func TestEventsInOrder(t *testing.T) {
+	t.Parallel()
+	for _, f := range forms {
+		t.Run(f.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) { eventsInOrder(t, f) })
+		})
+	}
+}
+
+func eventsInOrder(t *testing.T, f form) {
+	var mu sync.Mutex
+	byCall := map[uint64][]string{}
+	kinds := []struct {
+		name    string
+		scripts [][]script
+		cancel  bool
+		want    string
+	}{
+		{"success", [][]script{toks("x")}, false,
+			"AttemptStarted a1, FirstToken a1, Committed a1, CallDone"},
+		{"failover", [][]script{fails(errA), toks("p")}, false,
+			"AttemptStarted a1, AttemptFailed a1 on, AttemptStarted b1, FirstToken b1, Committed b1, CallDone"},
+		{"committed failure", [][]script{{{Tokens: []string{"x"}, Err: errA}}, toks("p")}, false,
+			"AttemptStarted a1, FirstToken a1, Committed a1, AttemptFailed a1, CallDone err"},
+		{"cancellation", [][]script{{{Tokens: []string{"x"}, FirstDelay: time.Hour}}}, true,
+			"AttemptStarted a1, AttemptFailed a1, CallDone err"},
+	}
+	groups := make([]*failover.Group[string, string], len(kinds))
+	var all []*fake.Provider[string, string]
+	for k, kind := range kinds {
+		fs := fakes(kind.scripts...)
+		all = append(all, fs...)
+		groups[k] = failover.New(providers(fs), failover.Observe(func(e failover.Event) {
+			s := e.Kind.String()
+			if e.Provider != "" {
+				s += fmt.Sprintf(" %s%d", e.Provider, e.Attempt)
+			}
+			if e.Kind == failover.AttemptFailed && e.GoesOn {
+				s += " on"
+			}
+			if e.Kind == failover.CallDone && e.Err != nil {
+				s += " err"
+			}
+			mu.Lock()
+			byCall[uint64(k)<<32|e.Call] = append(byCall[uint64(k)<<32|e.Call], s)
+			mu.Unlock()
+		}))
+	}
+	var wg sync.WaitGroup
+	for i := range 1000 {
+		k := i % len(kinds)
+		wg.Go(func() {
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			if kinds[k].cancel {
+				time.AfterFunc(time.Second, cancel)
+			}
+			f.collect(ctx, groups[k], "req")
+		})
+	}
+	wg.Wait()
+	waitAll(all)
+	mu.Lock()
+	defer mu.Unlock()
+	if len(byCall) != 1000 {
+		t.Errorf("events of %d calls, want 1,000", len(byCall))
+	}
+	for key, evs := range byCall {
+		if got, want := strings.Join(evs, ", "), kinds[key>>32].want; got != want {
+			t.Errorf("%s call %d: events\n  %s\nwant\n  %s", kinds[key>>32].name, key&(1<<32-1), got, want)
+		}
+	}
+}
+
+func TestHealthOptionsPanicOnMisuse(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		f    func()
+	}{
+		{"Cooldown after zero failures", func() { failover.Cooldown(0, time.Second) }},
+		{"a zero cooldown", func() { failover.Cooldown(1, 0) }},
+		{"a nil Health", func() { failover.WithHealth(nil) }},
+		{"a nil observer", func() { failover.Observe(nil) }},
+		{"a nil logger", func() { failover.LogEvents(nil) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			defer func() {
+				if s, _ := recover().(string); !strings.HasPrefix(s, "failover:") {
+					t.Errorf("panic %q, want one starting with failover:", s)
+				}
+			}()
+			tc.f()
+		})
+	}
+}

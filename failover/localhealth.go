@@ -1,0 +1,182 @@
+package failover
+
+import (
+	"context"
+	"math"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// ewmaWeight is the weight of the newest attempt in the moving averages:
+// a provider that starts failing loses a fifth of its standing per failed
+// attempt.
+const ewmaWeight = 0.2
+
+// NewHealth returns an in-process [Health]: what a group keeps by default
+// with [Cooldown] or [ByHealth], and what several groups of one process
+// can share through [WithHealth]. Providers are known by name.
+//
+// A call reads it without a lock: Check is a few atomic loads per
+// provider, and a Record of a success of a provider in good health is a
+// few atomic updates. Failures, cooldowns and recoveries take a mutex of
+// their provider's own. A probe whose call never records (one whose
+// stream outlives its cooldown, say) is given to another call once a
+// cooldown's length has passed.
+func NewHealth() Health { return &localHealth{} }
+
+type localHealth struct {
+	states sync.Map // provider name -> *providerHealth
+}
+
+type providerHealth struct {
+	until   atomic.Int64  // when its cooldown ends, in Unix nanoseconds; 0: not cooling
+	probe   atomic.Int64  // when a call claimed its probe; 0: none
+	success atomic.Uint64 // moving average of success, as float64 bits
+	ttft    atomic.Int64  // moving average of time to first token, ns
+
+	mu    sync.Mutex // the transitions below
+	fails int        // consecutive failed attempts
+	level int        // cooldowns since the last recovery
+}
+
+func (h *localHealth) state(name string) *providerHealth {
+	if s, ok := h.states.Load(name); ok {
+		return s.(*providerHealth)
+	}
+	s := &providerHealth{}
+	s.success.Store(math.Float64bits(1))
+	actual, _ := h.states.LoadOrStore(name, s)
+	return actual.(*providerHealth)
+}
+
+func (h *localHealth) Check(_ context.Context, policy Policy, names []string, now time.Time, into []Status) {
+	t := now.UnixNano()
+	for i, name := range names {
+		s := h.state(name)
+		st := Status{Success: math.Float64frombits(s.success.Load()), FirstToken: time.Duration(s.ttft.Load())}
+		if until := s.until.Load(); until != 0 {
+			st.Cooling = true
+			if t >= until {
+				// The cooldown has ended: the first call to come probes it,
+				// or the next one once a stale claim has aged out.
+				p := s.probe.Load()
+				if (p == 0 || t-p >= s.probeAge(policy)) && s.probe.CompareAndSwap(p, max(t, 1)) {
+					st.Cooling, st.Probe = false, true
+				}
+			}
+		}
+		into[i] = st
+	}
+}
+
+// probeAge is how long a probe claim holds before another call may probe.
+func (s *providerHealth) probeAge(policy Policy) int64 {
+	return int64(max(policy.Cooldown, time.Second))
+}
+
+func (h *localHealth) Record(_ context.Context, policy Policy, outcomes []Outcome, now time.Time, changed func(Change)) {
+	t := now.UnixNano()
+	for _, o := range outcomes {
+		s := h.state(o.Provider)
+		switch o.Result {
+		case Succeeded:
+			s.average(1, o.FirstToken)
+			if s.until.Load() != 0 || o.Probe || s.hasFails() {
+				s.recover(changed, o.Provider)
+			}
+		case Failed:
+			s.average(0, 0)
+			s.fail(policy, o, t, changed)
+		default:
+			if o.Probe {
+				s.probe.Store(0)
+			}
+		}
+	}
+}
+
+// average folds one attempt into the moving averages.
+func (s *providerHealth) average(success float64, ttft time.Duration) {
+	for {
+		old := s.success.Load()
+		v := math.Float64frombits(old)
+		if s.success.CompareAndSwap(old, math.Float64bits(v+ewmaWeight*(success-v))) {
+			break
+		}
+	}
+	if ttft <= 0 {
+		return
+	}
+	for {
+		old := s.ttft.Load()
+		v := ttft
+		if old != 0 {
+			v = time.Duration(old) + time.Duration(ewmaWeight*float64(ttft-time.Duration(old)))
+		}
+		if s.ttft.CompareAndSwap(old, int64(v)) {
+			return
+		}
+	}
+}
+
+func (s *providerHealth) hasFails() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.fails > 0
+}
+
+func (s *providerHealth) recover(changed func(Change), name string) {
+	s.mu.Lock()
+	cooling := s.until.Load() != 0
+	s.fails, s.level = 0, 0
+	s.until.Store(0)
+	s.probe.Store(0)
+	s.mu.Unlock()
+	if cooling && changed != nil {
+		changed(Change{Provider: name})
+	}
+}
+
+func (s *providerHealth) fail(policy Policy, o Outcome, t int64, changed func(Change)) {
+	s.mu.Lock()
+	var until int64
+	switch {
+	case o.Probe || (s.until.Load() != 0 && t >= s.until.Load()):
+		// A probe failed, or the provider failed once its cooldown had
+		// ended: cool it down again, for longer.
+		until = s.coolFor(policy, t)
+	case s.until.Load() == 0:
+		s.fails++
+		if policy.Failures > 0 && s.fails >= policy.Failures {
+			until = s.coolFor(policy, t)
+		}
+	}
+	if o.CoolFor > 0 {
+		until = max(until, t+int64(o.CoolFor), s.until.Load())
+	}
+	started := until > s.until.Load()
+	if started {
+		s.until.Store(until)
+		s.probe.Store(0)
+		s.fails = 0
+	}
+	if o.Probe {
+		s.probe.Store(0)
+	}
+	s.mu.Unlock()
+	if started && changed != nil {
+		changed(Change{Provider: o.Provider, Cooling: true, Until: time.Unix(0, until)})
+	}
+}
+
+// coolFor returns when a cooldown starting at t ends, and counts it. The
+// caller holds mu.
+func (s *providerHealth) coolFor(policy Policy, t int64) int64 {
+	if policy.Cooldown <= 0 {
+		return 0
+	}
+	d := policy.Cooldown << min(s.level, 6)
+	s.level++
+	return t + int64(d)
+}
