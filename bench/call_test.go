@@ -3,10 +3,12 @@ package bench
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/failsafe-go/failsafe-go"
 	"github.com/failsafe-go/failsafe-go/fallback"
 	"github.com/failsafe-go/failsafe-go/retrypolicy"
+	"github.com/relay-go/relay/failover"
 )
 
 func consume(out <-chan int, errc <-chan error) {
@@ -51,6 +53,26 @@ func BenchmarkCall(b *testing.B) {
 				}
 			}
 		})
+		// Eight providers, the first of which serves: the cost of the
+		// call's order, and of the health bookkeeping when it is on.
+		eight := make([]func(context.Context, int) (<-chan int, <-chan error), 8)
+		for i := range eight {
+			eight[i] = oneToken
+		}
+		for _, tc := range []struct {
+			name string
+			g    *failover.Group[int, int]
+		}{
+			{"relay-stream-8", group(eight...)},
+			{"relay-stream-8-cooldown", groupWith([]failover.Option{failover.Cooldown(3, time.Minute)}, eight...)},
+		} {
+			b.Run(prefix+tc.name, func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					consume(tc.g.Stream(ctx, 0))
+				}
+			})
+		}
 		b.Run(prefix+"bare-failover-once", func(b *testing.B) {
 			// By hand: call the failing provider, see its error, call the next.
 			b.ReportAllocs()

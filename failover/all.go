@@ -30,7 +30,7 @@ func (g *Group[Req, Tok]) All(ctx context.Context, req Req) iter.Seq2[Tok, error
 			yield(zero, err)
 			return
 		}
-		defer r.close(ctx)
+		defer r.stop(ctx)
 		for {
 			if a := r.fast(); a != nil && !r.yieldFast(ctx, a, yield) {
 				return
@@ -75,5 +75,13 @@ func (r *run[Req, Tok]) yieldFast(ctx context.Context, a *attempt[Tok], yield fu
 		case <-done:
 			return true
 		}
+	}
+}
+
+// stop ends the call of the pull form, however the loop ended.
+func (r *run[Req, Tok]) stop(ctx context.Context) {
+	r.close(ctx)
+	if r.hc != nil || r.g.cfg.observe != nil {
+		r.ended(ctx)
 	}
 }

@@ -26,6 +26,19 @@ type callHealth struct {
 // cooling ones last and, with ByHealth, orders the rest by health.
 func (r *run[Req, Tok]) check(ctx context.Context) {
 	g := r.g
+	if g.lstates != nil && g.cfg.order != orderHealth {
+		cooling := false
+		for _, i := range r.order {
+			if g.lstates[i].until.Load() != 0 {
+				cooling = true
+				break
+			}
+		}
+		if !cooling {
+			r.direct = true
+			return
+		}
+	}
 	hc := &callHealth{}
 	r.hc = hc
 	hc.names, hc.status = hc.nbuf[:0], hc.sbuf[:0]
@@ -125,6 +138,30 @@ func (r *run[Req, Tok]) swap(i, j int) {
 // health. cause is why it ended, nil for a clean end.
 func (r *run[Req, Tok]) outcome(ctx context.Context, a *attempt[Tok], cause error, committed bool) {
 	hc := r.hc
+	o := r.judge(ctx, a, cause, committed)
+	for k, p := range hc.probes {
+		if p == a.name {
+			o.Probe = true
+			hc.probes = append(hc.probes[:k], hc.probes[k+1:]...)
+			break
+		}
+	}
+	hc.outcomes = append(hc.outcomes, o)
+}
+
+// applyDirect hands an attempt's outcome straight to its provider's
+// in-process health.
+func (r *run[Req, Tok]) applyDirect(ctx context.Context, a *attempt[Tok], cause error, committed bool) {
+	o := r.judge(ctx, a, cause, committed)
+	var changed func(Change)
+	if r.g.cfg.observe != nil {
+		changed = r.changed
+	}
+	r.g.lstates[r.order[a.idx]].apply(r.g.cfg.policy, &o, time.Time{}, changed)
+}
+
+// judge says what an attempt's end means for its provider's health.
+func (r *run[Req, Tok]) judge(ctx context.Context, a *attempt[Tok], cause error, committed bool) Outcome {
 	o := Outcome{Provider: a.name}
 	switch {
 	case cause == nil && committed:
@@ -139,35 +176,63 @@ func (r *run[Req, Tok]) outcome(ctx context.Context, a *attempt[Tok], cause erro
 			o.CoolFor = hint
 		}
 	}
-	for k, p := range hc.probes {
-		if p == a.name {
-			o.Probe = true
-			hc.probes = append(hc.probes[:k], hc.probes[k+1:]...)
-			break
-		}
-	}
-	hc.outcomes = append(hc.outcomes, o)
+	return o
 }
 
 // record hands the call's outcomes to the group's Health, with the probes
 // it held and did not try, and reports what changed.
+//
+// It runs at the very end of the relay goroutine, whose stack starts
+// small: it keeps its frame lean and builds events in changed's frame.
 func (r *run[Req, Tok]) record(ctx context.Context) {
 	hc := r.hc
+	if len(hc.probes) > 0 {
+		hc.untried()
+	}
+	var changed func(Change)
+	if r.g.cfg.observe != nil {
+		changed = r.changed
+	}
+	if _, local := r.g.health.(*localHealth); !local {
+		// A store may take its time: the call's end is not its deadline.
+		ctx = context.WithoutCancel(ctx)
+	}
+	r.g.health.Record(ctx, r.g.cfg.policy, hc.outcomes, time.Now(), changed)
+}
+
+// untried releases the probes the call held and did not try.
+func (hc *callHealth) untried() {
 	for _, p := range hc.probes {
 		hc.outcomes = append(hc.outcomes, Outcome{Provider: p, Result: Neutral, Probe: true})
 	}
 	hc.probes = nil
-	var changed func(Change)
-	if r.g.cfg.observe != nil {
-		changed = func(c Change) {
-			if c.Cooling {
-				r.emit(Event{Kind: CooldownStarted, Provider: c.Provider, Until: c.Until})
-			} else {
-				r.emit(Event{Kind: Recovered, Provider: c.Provider})
-			}
-		}
+}
+
+// changed reports a change of health as an event.
+func (r *run[Req, Tok]) changed(c Change) {
+	if c.Cooling {
+		r.emit(Event{Kind: CooldownStarted, Provider: c.Provider, Until: c.Until})
+	} else {
+		r.emit(Event{Kind: Recovered, Provider: c.Provider})
 	}
-	r.g.health.Record(context.WithoutCancel(ctx), r.g.cfg.policy, hc.outcomes, time.Now(), changed)
+}
+
+// event builds and emits an event of an attempt. Callers check for an
+// observer first, so that without one no Event is built; the Event lives
+// in this frame, not in theirs, which sit on the hot path.
+//
+//go:noinline
+func (r *run[Req, Tok]) event(kind EventKind, a *attempt[Tok], err error, goesOn bool) {
+	e := Event{Kind: kind, Provider: a.name, Attempt: int(a.num), Err: err, GoesOn: goesOn}
+	switch kind {
+	case AttemptStarted:
+		e.Hedge = r.h != nil && r.h.n > 0
+	case FirstToken:
+		e.FirstToken = time.Since(a.began)
+	case Committed:
+		e.FirstToken = a.ttft
+	}
+	r.emit(e)
 }
 
 // emit hands e to the group's observer, if it has one.

@@ -49,7 +49,11 @@ type Group[Req, Tok any] struct {
 	hedges    *budget // HedgeBudget
 	ttft      *ttft   // AdaptiveHedge
 	health    Health  // nil unless the group keeps health
-	calls     atomic.Uint64
+	// lstates holds each provider's in-process health, when health is a
+	// NewHealth: a call that finds none of them cooling reads and updates
+	// them directly, with no lookup, no allocation and no batch.
+	lstates []*providerHealth
+	calls   atomic.Uint64
 
 	rngMu sync.Mutex
 	rng   *rand.Rand
@@ -109,6 +113,11 @@ func New[Req, Tok any](providers []Provider[Req, Tok], opts ...Option) *Group[Re
 		g.health = cfg.health
 		if g.health == nil {
 			g.health = NewHealth()
+		}
+		if l, ok := g.health.(*localHealth); ok {
+			for _, p := range g.providers {
+				g.lstates = append(g.lstates, l.state(p.Name))
+			}
 		}
 	}
 	if cfg.order != orderGiven && cfg.order != orderRoundRobin || cfg.backoffBase > 0 {

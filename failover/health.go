@@ -105,7 +105,9 @@ func (r Result) String() string {
 type Outcome struct {
 	Provider string
 	Result   Result
-	// FirstToken is a Succeeded attempt's time to first content token.
+	// FirstToken is a Succeeded attempt's time to first content token,
+	// measured when the group orders by health ([ByHealth]) or has an
+	// observer; 0 otherwise.
 	FirstToken time.Duration
 	// CoolFor is set when the provider asked, with a Retry-After hint
 	// longer than the group's MaxRetryAfter, not to be tried for that

@@ -26,7 +26,11 @@ const ewmaWeight = 0.2
 func NewHealth() Health { return &localHealth{} }
 
 type localHealth struct {
-	states sync.Map // provider name -> *providerHealth
+	// states maps provider names to their health. Lookups read the map
+	// without a lock; a new name copies it under mu, which happens once
+	// per provider.
+	states atomic.Pointer[map[string]*providerHealth]
+	mu     sync.Mutex
 }
 
 type providerHealth struct {
@@ -35,19 +39,41 @@ type providerHealth struct {
 	success atomic.Uint64 // moving average of success, as float64 bits
 	ttft    atomic.Int64  // moving average of time to first token, ns
 
-	mu    sync.Mutex // the transitions below
-	fails int        // consecutive failed attempts
+	fails atomic.Int32 // consecutive failed attempts; written under mu
+
+	mu    sync.Mutex // the transitions
 	level int        // cooldowns since the last recovery
 }
 
 func (h *localHealth) state(name string) *providerHealth {
-	if s, ok := h.states.Load(name); ok {
-		return s.(*providerHealth)
+	if m := h.states.Load(); m != nil {
+		if s, ok := (*m)[name]; ok {
+			return s
+		}
+	}
+	return h.add(name)
+}
+
+func (h *localHealth) add(name string) *providerHealth {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	old := h.states.Load()
+	if old != nil {
+		if s, ok := (*old)[name]; ok {
+			return s
+		}
+	}
+	m := make(map[string]*providerHealth, 1)
+	if old != nil {
+		for k, v := range *old {
+			m[k] = v
+		}
 	}
 	s := &providerHealth{}
 	s.success.Store(math.Float64bits(1))
-	actual, _ := h.states.LoadOrStore(name, s)
-	return actual.(*providerHealth)
+	m[name] = s
+	h.states.Store(&m)
+	return s
 }
 
 func (h *localHealth) Check(_ context.Context, policy Policy, names []string, now time.Time, into []Status) {
@@ -76,22 +102,29 @@ func (s *providerHealth) probeAge(policy Policy) int64 {
 }
 
 func (h *localHealth) Record(_ context.Context, policy Policy, outcomes []Outcome, now time.Time, changed func(Change)) {
-	t := now.UnixNano()
-	for _, o := range outcomes {
-		s := h.state(o.Provider)
-		switch o.Result {
-		case Succeeded:
-			s.average(1, o.FirstToken)
-			if s.until.Load() != 0 || o.Probe || s.hasFails() {
-				s.recover(changed, o.Provider)
-			}
-		case Failed:
-			s.average(0, 0)
-			s.fail(policy, o, t, changed)
-		default:
-			if o.Probe {
-				s.probe.Store(0)
-			}
+	for i := range outcomes {
+		h.state(outcomes[i].Provider).apply(policy, &outcomes[i], now, changed)
+	}
+}
+
+// apply folds one outcome into the provider's health. now may be zero: it
+// is read only when a failure needs it.
+func (s *providerHealth) apply(policy Policy, o *Outcome, now time.Time, changed func(Change)) {
+	switch o.Result {
+	case Succeeded:
+		s.average(1, o.FirstToken)
+		if s.until.Load() != 0 || o.Probe || s.fails.Load() != 0 {
+			s.recover(changed, o.Provider)
+		}
+	case Failed:
+		if now.IsZero() {
+			now = time.Now()
+		}
+		s.average(0, 0)
+		s.fail(policy, o, now.UnixNano(), changed)
+	default:
+		if o.Probe {
+			s.probe.Store(0)
 		}
 	}
 }
@@ -120,16 +153,11 @@ func (s *providerHealth) average(success float64, ttft time.Duration) {
 	}
 }
 
-func (s *providerHealth) hasFails() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.fails > 0
-}
-
 func (s *providerHealth) recover(changed func(Change), name string) {
 	s.mu.Lock()
 	cooling := s.until.Load() != 0
-	s.fails, s.level = 0, 0
+	s.fails.Store(0)
+	s.level = 0
 	s.until.Store(0)
 	s.probe.Store(0)
 	s.mu.Unlock()
@@ -138,7 +166,7 @@ func (s *providerHealth) recover(changed func(Change), name string) {
 	}
 }
 
-func (s *providerHealth) fail(policy Policy, o Outcome, t int64, changed func(Change)) {
+func (s *providerHealth) fail(policy Policy, o *Outcome, t int64, changed func(Change)) {
 	s.mu.Lock()
 	var until int64
 	switch {
@@ -147,8 +175,7 @@ func (s *providerHealth) fail(policy Policy, o Outcome, t int64, changed func(Ch
 		// ended: cool it down again, for longer.
 		until = s.coolFor(policy, t)
 	case s.until.Load() == 0:
-		s.fails++
-		if policy.Failures > 0 && s.fails >= policy.Failures {
+		if n := s.fails.Add(1); policy.Failures > 0 && int(n) >= policy.Failures {
 			until = s.coolFor(policy, t)
 		}
 	}
@@ -159,7 +186,7 @@ func (s *providerHealth) fail(policy Policy, o Outcome, t int64, changed func(Ch
 	if started {
 		s.until.Store(until)
 		s.probe.Store(0)
-		s.fails = 0
+		s.fails.Store(0)
 	}
 	if o.Probe {
 		s.probe.Store(0)

@@ -286,7 +286,7 @@ func (r *run[Req, Tok]) commitN(ctx context.Context, won *attempt[Tok]) {
 			r.plan.tries[a.idx].running--
 			r.end(ctx, a, errs.ErrHedgeLost)
 			if r.g.cfg.observe != nil {
-				r.emit(Event{Kind: HedgeLost, Provider: a.name, Attempt: int(a.num), Err: errs.ErrHedgeLost})
+				r.event(HedgeLost, a, errs.ErrHedgeLost, false)
 			}
 		}
 	}
@@ -323,7 +323,7 @@ func (r *run[Req, Tok]) stopN(ctx context.Context) {
 		r.end(ctx, a, cause)
 		r.fails = append(r.fails, &errs.AttemptError{Provider: a.name, Attempt: int(a.num), Err: cause})
 		if r.g.cfg.observe != nil {
-			r.emit(Event{Kind: AttemptFailed, Provider: a.name, Attempt: int(a.num), Err: cause})
+			r.event(AttemptFailed, a, cause, false)
 		}
 		r.failSeq = append(r.failSeq, a.seq)
 	}

@@ -25,8 +25,12 @@ type run[Req, Tok any] struct {
 	obuf  [8]int32
 	plan  *plan         // made at the call's first failure, or at its start with hedging
 	h     *hedging[Tok] // nil unless the group hedges
-	hc    *callHealth   // nil unless the group keeps health
-	call  uint64        // the call's number, for events
+	hc    *callHealth   // the call's health, batched for Record
+	// direct: the group keeps health in process and the call found no
+	// provider cooling: each attempt's outcome goes straight to its
+	// provider's health as the attempt ends.
+	direct bool
+	call   uint64 // the call's number, for events
 
 	cur  *attempt[Tok] // in flight before the commit
 	live *attempt[Tok] // committed
@@ -257,6 +261,19 @@ func (r *run[Req, Tok]) newAttempt(ctx context.Context, i int) *attempt[Tok] {
 	p := &r.g.providers[r.order[i]]
 	a.name, a.idx = p.Name, int32(i)
 	a.ctx, a.cancel = context.WithCancelCause(ctx)
+	if r.rep != nil || p.FirstTokenTimeout > 0 || p.IdleTimeout > 0 || r.g.cfg.firstToken > 0 || r.g.cfg.idle > 0 || r.g.cfg.order == orderHealth || r.g.cfg.observe != nil {
+		r.extras(a, p)
+	}
+	return a
+}
+
+// extras sets up what only some attempts need: a report entry, timeouts,
+// a start time for health, an event. It stays out of newAttempt so that
+// newAttempt's frame, under which a new context registers with its
+// parent, stays small: the relay goroutine's stack then rarely grows.
+//
+//go:noinline
+func (r *run[Req, Tok]) extras(a *attempt[Tok], p *Provider[Req, Tok]) {
 	if r.rep != nil {
 		r.reportStart(a)
 	}
@@ -264,13 +281,12 @@ func (r *run[Req, Tok]) newAttempt(ctx context.Context, i int) *attempt[Tok] {
 	if first > 0 || idle > 0 {
 		a.w = newWatch(a.cancel, first, idle)
 	}
-	if r.hc != nil || r.g.cfg.observe != nil {
+	if r.g.cfg.order == orderHealth || r.g.cfg.observe != nil {
 		a.began = time.Now()
 	}
 	if r.g.cfg.observe != nil {
-		r.emit(Event{Kind: AttemptStarted, Provider: a.name, Attempt: int(a.num), Hedge: r.h != nil && r.h.n > 0})
+		r.event(AttemptStarted, a, nil, false)
 	}
-	return a
 }
 
 // call calls the provider's Source, catching a panic in it.
@@ -324,7 +340,7 @@ func (r *run[Req, Tok]) take(ctx context.Context, a *attempt[Tok], tok Tok) {
 	if !a.seen {
 		a.seen = true
 		if r.g.cfg.observe != nil {
-			r.emit(Event{Kind: FirstToken, Provider: a.name, Attempt: int(a.num), FirstToken: time.Since(a.began)})
+			r.event(FirstToken, a, nil, false)
 		}
 	}
 	if r.g.content != nil && !r.g.content(tok) {
@@ -352,7 +368,7 @@ func (r *run[Req, Tok]) take(ctx context.Context, a *attempt[Tok], tok Tok) {
 	r.cur, r.live = nil, a
 	r.first, r.pending = tok, true
 	if r.g.cfg.observe != nil {
-		r.emit(Event{Kind: Committed, Provider: a.name, Attempt: int(a.num), FirstToken: a.ttft})
+		r.event(Committed, a, nil, false)
 	}
 	if r.h != nil {
 		r.commitN(ctx, a)
@@ -379,7 +395,7 @@ func (r *run[Req, Tok]) failPre(ctx context.Context, a *attempt[Tok], cause erro
 		r.decide(ctx, int(a.idx), cause)
 	}
 	if r.g.cfg.observe != nil {
-		r.emit(Event{Kind: AttemptFailed, Provider: a.name, Attempt: int(a.num), Err: cause, GoesOn: !r.done})
+		r.event(AttemptFailed, a, cause, !r.done)
 	}
 }
 
@@ -387,7 +403,7 @@ func (r *run[Req, Tok]) failPre(ctx context.Context, a *attempt[Tok], cause erro
 func (r *run[Req, Tok]) failLive(ctx context.Context, a *attempt[Tok], cause error) error {
 	r.end(ctx, a, cause)
 	if r.g.cfg.observe != nil {
-		r.emit(Event{Kind: AttemptFailed, Provider: a.name, Attempt: int(a.num), Err: cause})
+		r.event(AttemptFailed, a, cause, false)
 	}
 	r.live = nil
 	err := &errs.CommittedError{Provider: a.name, Emitted: r.emitted, Err: cause}
@@ -433,12 +449,24 @@ func (r *run[Req, Tok]) close(ctx context.Context) {
 	if r.stopCall != nil {
 		r.stopCall()
 	}
+}
+
+// ended tells the group's Health and observer that the call ended. The
+// drivers call it after close, at the top of their stack: the Health's
+// Record then runs on a shallow stack (the relay goroutine's starts
+// small, and growing it would cost a call far more than the Record).
+func (r *run[Req, Tok]) ended(ctx context.Context) {
 	if r.hc != nil {
 		r.record(ctx)
 	}
 	if r.g.cfg.observe != nil {
-		r.emit(Event{Kind: CallDone, Err: r.err})
+		r.callDone()
 	}
+}
+
+//go:noinline
+func (r *run[Req, Tok]) callDone() {
+	r.emit(Event{Kind: CallDone, Err: r.err})
 }
 
 // end ends an attempt: its timeouts, its context, its report entry and its
@@ -451,8 +479,11 @@ func (r *run[Req, Tok]) end(ctx context.Context, a *attempt[Tok], err error) {
 	if r.rep != nil {
 		r.rep.end(a.rep, err)
 	}
-	if r.hc != nil {
+	switch {
+	case r.hc != nil:
 		r.outcome(ctx, a, err, a == r.live)
+	case r.direct:
+		r.applyDirect(ctx, a, err, a == r.live)
 	}
 }
 

@@ -57,6 +57,9 @@ func (r *run[Req, Tok]) pump(ctx context.Context, out chan<- Tok, errc chan<- er
 	}
 	err := r.forward(ctx, out)
 	r.close(ctx)
+	if r.hc != nil || r.g.cfg.observe != nil {
+		r.ended(ctx)
+	}
 	if err != nil {
 		errc <- err
 	}

@@ -290,6 +290,8 @@ func (r *results) print(w io.Writer) {
 		call("bare provider call (goroutine, two channels, one token)", "bare", "bare", "baseline", 0, bareAllocs)
 		call("relay channel form, one provider", "relay-stream", "bare", "≤ 2.5x, ≤ 8 allocs beyond", 2.5, bareAllocs)
 		call("relay pull form, one provider", "relay-all", "bare", "", 0, bareAllocs)
+		call("relay channel form, eight providers, the first serves", "relay-stream-8", "bare", "", 0, bareAllocs)
+		call("the same with `Cooldown` (health kept in process)", "relay-stream-8-cooldown", "relay-stream-8", "≤ 1.05x", 1.05, r.get(p+"relay-stream-8", "allocs/op"))
 		failAllocs := r.get(p+"bare-failover-once", "allocs/op")
 		call("by hand: a provider that fails at once, then the bare call", "bare-failover-once", "bare", "", 0, failAllocs)
 		call("relay channel form, failing over once", "relay-stream-failover-once", "bare-failover-once", "", 0, failAllocs)
