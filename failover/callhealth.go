@@ -150,7 +150,9 @@ func (r *run[Req, Tok]) outcome(ctx context.Context, a *attempt[Tok], cause erro
 }
 
 // applyDirect hands an attempt's outcome straight to its provider's
-// in-process health.
+// in-process health, after the attempt's own event. Only failures and
+// clean ends count: every other end is neutral, and a direct call holds
+// no probe.
 func (r *run[Req, Tok]) applyDirect(ctx context.Context, a *attempt[Tok], cause error, committed bool) {
 	o := r.judge(ctx, a, cause, committed)
 	var changed func(Change)

@@ -27,8 +27,9 @@
 //
 // # Order, retries and what stops a call
 //
-// Providers are tried in the given order, or shuffled per call with
-// [Shuffle]; each is tried [Attempts] times before the next. A provider
+// Providers are tried in the given order, or per call in a [Shuffle]d,
+// [RoundRobin], [Weighted] or [ByHealth] order; each is tried [Attempts]
+// times before the next (or its own [Provider] Attempts). A provider
 // whose Accepts declines the request, or that the call ignores ([Ignore]),
 // is skipped without an attempt; when none is left the call ends with
 // [errs.ErrNoProvider]. An [errs.Permanent] error and the caller's
@@ -63,6 +64,16 @@
 // the caller. Before the commit such a call is one event loop over every
 // attempt in flight, with the hedge delay, backoff and Retry-After waits
 // as one timer; after it, a hedged call costs what any other does.
+//
+// # Health across calls
+//
+// A group can remember how its providers fare: [Cooldown] moves a
+// provider that keeps failing to the end of every call's order for a
+// while, then lets one call probe it; [ByHealth] orders by recent success
+// and time to first token. Both keep their counts in a [Health], in
+// process by default ([NewHealth]) or shared ([WithHealth]). [Observe]
+// reports every event of every call, and [LogEvents] logs them through
+// log/slog.
 //
 // # Timeouts
 //

@@ -91,16 +91,19 @@ func Observe(fn func(Event)) Option {
 }
 
 // LogEvents returns an observer for [Observe] that logs each event through
-// l: failures and cooldowns at Warn, the rest at Debug, with the event's
-// fields as attributes.
+// l, with the event's fields as attributes: failures and cooldowns at
+// Warn, probes and recoveries at Info, the rest (a few per call) at Debug.
 func LogEvents(l *slog.Logger) func(Event) {
 	if l == nil {
 		panic("failover: LogEvents needs a non-nil logger")
 	}
 	return func(e Event) {
 		level := slog.LevelDebug
-		if e.Kind == AttemptFailed || e.Kind == CooldownStarted {
+		switch e.Kind {
+		case AttemptFailed, CooldownStarted:
 			level = slog.LevelWarn
+		case Probe, Recovered:
+			level = slog.LevelInfo
 		}
 		attrs := []slog.Attr{slog.Uint64("call", e.Call)}
 		if e.Provider != "" {

@@ -209,6 +209,9 @@ func (r *run[Req, Tok]) nextLive(ctx context.Context, a *attempt[Tok]) (tok Tok,
 				return tok, false, r.failLive(ctx, a, cause)
 			}
 			r.end(ctx, a, nil)
+			if r.direct {
+				r.applyDirect(ctx, a, nil, true)
+			}
 			r.live = nil
 			r.finish(nil)
 			return tok, false, nil
@@ -397,6 +400,9 @@ func (r *run[Req, Tok]) failPre(ctx context.Context, a *attempt[Tok], cause erro
 	if r.g.cfg.observe != nil {
 		r.event(AttemptFailed, a, cause, !r.done)
 	}
+	if r.direct {
+		r.applyDirect(ctx, a, cause, false)
+	}
 }
 
 // failLive ends the committed attempt with cause.
@@ -404,6 +410,9 @@ func (r *run[Req, Tok]) failLive(ctx context.Context, a *attempt[Tok], cause err
 	r.end(ctx, a, cause)
 	if r.g.cfg.observe != nil {
 		r.event(AttemptFailed, a, cause, false)
+	}
+	if r.direct {
+		r.applyDirect(ctx, a, cause, true)
 	}
 	r.live = nil
 	err := &errs.CommittedError{Provider: a.name, Emitted: r.emitted, Err: cause}
@@ -479,11 +488,8 @@ func (r *run[Req, Tok]) end(ctx context.Context, a *attempt[Tok], err error) {
 	if r.rep != nil {
 		r.rep.end(a.rep, err)
 	}
-	switch {
-	case r.hc != nil:
+	if r.hc != nil {
 		r.outcome(ctx, a, err, a == r.live)
-	case r.direct:
-		r.applyDirect(ctx, a, err, a == r.live)
 	}
 }
 
