@@ -44,7 +44,7 @@ func run(ctx context.Context, w io.Writer) error {
 		{Name: "primary", Source: flaky()},
 		{Name: "backup", Source: stream.FromSlice[string]([]string{"backup"}, nil)},
 	},
-		failover.Cooldown(2, 100*time.Millisecond),    // two failures in a row: tried last for 100ms
+		failover.Cooldown(2, 100*time.Millisecond),   // two failures in a row: tried last for 100ms
 		failover.Observe(failover.LogEvents(logger)), // every event of every call, in order
 	)
 	for call := 1; call <= 4; call++ {
