@@ -54,7 +54,8 @@ func (r *run[Req, Tok]) stepN(ctx context.Context) {
 	r.waitN(ctx)
 }
 
-// handle acts on one event of an attempt in flight before the commit.
+// handle acts on one event of an attempt in flight before the commit,
+// with or without hedging.
 func (r *run[Req, Tok]) handle(ctx context.Context, a *attempt[Tok], tok Tok, ev int) {
 	switch ev {
 	case evToken:

@@ -321,21 +321,11 @@ func (r *run[Req, Tok]) failStart(ctx context.Context, a *attempt[Tok]) {
 	r.failPre(ctx, a, cause)
 }
 
-// step handles one event of the attempt in flight before the commit.
+// step waits for and handles one event of the attempt in flight before
+// the commit.
 func (r *run[Req, Tok]) step(ctx context.Context, a *attempt[Tok]) {
 	tok, ev := a.recv(ctx)
-	switch ev {
-	case evToken:
-		r.take(ctx, a, tok)
-	case evCancel:
-		r.failPre(ctx, a, ctxErr(ctx))
-	case evEnd:
-		cause := a.endCause()
-		if cause == nil {
-			cause = errs.ErrEmpty
-		}
-		r.failPre(ctx, a, cause)
-	}
+	r.handle(ctx, a, tok, ev)
 }
 
 // take handles one token before the commit.
