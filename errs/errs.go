@@ -35,6 +35,13 @@ var ErrBudget = errors.New("retry budget spent: too many recent calls needed a r
 // [FailoverError.Err].
 var ErrDeadline = errors.New("no provider can be tried again before the deadline")
 
+// ErrTruncated is the cause of a stream whose body ended before the
+// stream said it was done (an event stream without its terminal event, a
+// connection closed early), when the source knows that it should have
+// said so. It is a failure, never a clean end: a cut-short answer must not
+// pass for a complete one.
+var ErrTruncated = errors.New("the stream ended before it said it was done")
+
 // ErrHedgeLost is the cause of an attempt that relay cancelled because
 // another attempt of the same call committed first. It is not a failure of
 // the attempt's provider.

@@ -1,0 +1,64 @@
+package sse_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"time"
+
+	"github.com/relay-go/relay/stream"
+	"github.com/relay-go/relay/stream/sse"
+)
+
+// An OpenAI-style chat stream: a role chunk first (not content), then
+// deltas, then "[DONE]".
+func ExampleSource() {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		for _, chunk := range []string{
+			`{"choices":[{"delta":{"role":"assistant"}}]}`,
+			`{"choices":[{"delta":{"content":"Hello"}}]}`,
+			`{"choices":[{"delta":{"content":", world"}}]}`,
+			`[DONE]`,
+		} {
+			fmt.Fprintf(w, "data: %s\n\n", chunk)
+		}
+	}))
+	defer srv.Close()
+
+	src := sse.Source(sse.Config[string, string]{
+		NewRequest: func(ctx context.Context, prompt string) (*http.Request, error) {
+			return http.NewRequestWithContext(ctx, "POST", srv.URL, strings.NewReader(prompt))
+		},
+		Decode: func(ev sse.Event) (string, sse.Action, error) {
+			if string(ev.Data) == "[DONE]" {
+				return "", sse.Done, nil
+			}
+			var chunk struct {
+				Choices []struct{ Delta struct{ Content string } }
+			}
+			if err := json.Unmarshal(ev.Data, &chunk); err != nil {
+				return "", 0, err
+			}
+			if len(chunk.Choices) == 0 || chunk.Choices[0].Delta.Content == "" {
+				return "", sse.Skip, nil
+			}
+			return chunk.Choices[0].Delta.Content, sse.Emit, nil
+		},
+		ExpectDone: true,
+	})
+	toks, err := stream.Collect(context.Background(), src, "Say hello")
+	fmt.Printf("%q %v\n", strings.Join(toks, ""), err)
+	http.DefaultClient.CloseIdleConnections()
+	// Output: "Hello, world" <nil>
+}
+
+// RetryAfter reads both forms of the header.
+func ExampleRetryAfter() {
+	d, ok := sse.RetryAfter("120", time.Now())
+	fmt.Println(d, ok)
+	// Output: 2m0s true
+}
