@@ -10,8 +10,8 @@ import (
 
 	"github.com/relay-go/relay/errs"
 	"github.com/relay-go/relay/failover"
-	"github.com/relay-go/relay/internal/fake"
 	"github.com/relay-go/relay/stream"
+	"github.com/relay-go/relay/stream/streamtest"
 )
 
 func TestIgnoreAndAccepts(t *testing.T) {
@@ -329,7 +329,7 @@ func TestNested(t *testing.T) {
 		all := fakes(fails(errA), fails(errC))
 		g = failover.New([]failover.Provider[string, string]{
 			{Name: "inner", Source: failover.Failover(providers(all))},
-			{Name: "y", Source: fake.Tokens[string]("z").Source},
+			{Name: "y", Source: streamtest.Tokens[string]("z").Source},
 		})
 		got, err = f.collect(t.Context(), g, "req")
 		if err != nil || diff([]string{"z"}, got) != "" {
@@ -367,7 +367,7 @@ func TestPanicKeepsValueAndStack(t *testing.T) {
 		fs := fakes([]script{{Panic: "no key"}})
 		_, err := f.collect(t.Context(), failover.New(providers(fs)), "req")
 		var pe *errs.PanicError
-		if !errors.As(err, &pe) || pe.Value != "no key" || !strings.Contains(string(pe.Stack), "fake") {
+		if !errors.As(err, &pe) || pe.Value != "no key" || !strings.Contains(string(pe.Stack), "streamtest") {
 			t.Fatalf("err = %v, want a PanicError with the value and the provider's stack", err)
 		}
 		if !strings.Contains(err.Error(), `provider "a" attempt 1: panic: no key`) {

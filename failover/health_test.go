@@ -13,7 +13,7 @@ import (
 
 	"github.com/relay-go/relay/errs"
 	"github.com/relay-go/relay/failover"
-	"github.com/relay-go/relay/internal/fake"
+	"github.com/relay-go/relay/stream/streamtest"
 )
 
 // switchable is a provider whose behaviour a test changes between calls:
@@ -24,7 +24,7 @@ type switchable struct {
 	err   error
 	delay time.Duration
 	calls atomic.Int64
-	fakes []*fake.Provider[string, string]
+	fakes []*streamtest.Provider[string, string]
 }
 
 func (s *switchable) set(err error, delay time.Duration) {
@@ -40,7 +40,7 @@ func (s *switchable) Source(ctx context.Context, req string) (<-chan string, <-c
 	if s.err != nil {
 		sc.Tokens = nil
 	}
-	p := fake.New[string](sc)
+	p := streamtest.New[string](sc)
 	s.fakes = append(s.fakes, p)
 	s.mu.Unlock()
 	return p.Source(ctx, req)
@@ -386,7 +386,7 @@ func eventsInOrder(t *testing.T, f form) {
 			"AttemptStarted a1, AttemptFailed a1, CallDone err"},
 	}
 	groups := make([]*failover.Group[string, string], len(kinds))
-	var all []*fake.Provider[string, string]
+	var all []*streamtest.Provider[string, string]
 	for k, kind := range kinds {
 		fs := fakes(kind.scripts...)
 		all = append(all, fs...)

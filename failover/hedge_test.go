@@ -13,7 +13,7 @@ import (
 
 	"github.com/relay-go/relay/errs"
 	"github.com/relay-go/relay/failover"
-	"github.com/relay-go/relay/internal/fake"
+	"github.com/relay-go/relay/stream/streamtest"
 )
 
 func TestHedgeWinnerIsTheFirstToCommit(t *testing.T) {
@@ -115,7 +115,7 @@ func TestHedgeFailureStartsTheNextAtOnce(t *testing.T) {
 // blocking returns a Source whose call itself blocks for d, ignoring its
 // context, before it returns the provider's channels: an HTTP client
 // waiting for headers from a server that does not answer.
-func blocking(p *fake.Provider[string, string], d time.Duration, release <-chan struct{}) func(context.Context, string) (<-chan string, <-chan error) {
+func blocking(p *streamtest.Provider[string, string], d time.Duration, release <-chan struct{}) func(context.Context, string) (<-chan string, <-chan error) {
 	return func(ctx context.Context, req string) (<-chan string, <-chan error) {
 		select {
 		case <-time.After(d):
@@ -319,7 +319,7 @@ func TestAdaptiveHedgeFollowsTheProviders(t *testing.T) {
 			// Spread over [0.5, 1.5) times the typical time to first token.
 			d := ttft/2 + time.Duration(n*7919%1000)*ttft/1000
 			mu.Unlock()
-			return fake.New[string](script{Tokens: []string{"x"}, FirstDelay: d}).Source(ctx, req)
+			return streamtest.New[string](script{Tokens: []string{"x"}, FirstDelay: d}).Source(ctx, req)
 		}
 		g := failover.New([]failover.Provider[string, string]{{Name: "a", Source: src}, {Name: "b", Source: src}},
 			failover.AdaptiveHedge(0.9, time.Millisecond, time.Minute))

@@ -12,11 +12,11 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/relay-go/relay/failover"
-	"github.com/relay-go/relay/internal/fake"
 	"github.com/relay-go/relay/stream"
+	"github.com/relay-go/relay/stream/streamtest"
 )
 
-type script = fake.Script[string]
+type script = streamtest.Script[string]
 
 // A form is one way of consuming a group: the behaviour tests run against
 // every form.
@@ -75,15 +75,15 @@ func eachForm(t *testing.T, body func(t *testing.T, f form)) {
 }
 
 // fakes makes one fake provider per script list, named a, b, c, ...
-func fakes(scripts ...[]script) []*fake.Provider[string, string] {
-	out := make([]*fake.Provider[string, string], len(scripts))
+func fakes(scripts ...[]script) []*streamtest.Provider[string, string] {
+	out := make([]*streamtest.Provider[string, string], len(scripts))
 	for i, s := range scripts {
-		out[i] = fake.New[string](s...)
+		out[i] = streamtest.New[string](s...)
 	}
 	return out
 }
 
-func providers(fs []*fake.Provider[string, string]) []failover.Provider[string, string] {
+func providers(fs []*streamtest.Provider[string, string]) []failover.Provider[string, string] {
 	out := make([]failover.Provider[string, string], len(fs))
 	for i, f := range fs {
 		out[i] = failover.Provider[string, string]{Name: string(rune('a' + i)), Source: f.Source}
@@ -91,7 +91,7 @@ func providers(fs []*fake.Provider[string, string]) []failover.Provider[string, 
 	return out
 }
 
-func calls(fs []*fake.Provider[string, string]) []int {
+func calls(fs []*streamtest.Provider[string, string]) []int {
 	out := make([]int, len(fs))
 	for i, f := range fs {
 		out[i] = f.Calls()
@@ -102,7 +102,7 @@ func calls(fs []*fake.Provider[string, string]) []int {
 // waitAll releases every fake and waits for its goroutines, so a test fails
 // (deadlocks in its bubble) if relay left a provider blocked that it should
 // have cancelled.
-func waitAll(fs []*fake.Provider[string, string]) {
+func waitAll(fs []*streamtest.Provider[string, string]) {
 	// A nested group's relay goroutine may still be ending its attempts.
 	synctest.Wait()
 	for _, f := range fs {

@@ -10,7 +10,7 @@ import (
 
 	"github.com/relay-go/relay/errs"
 	"github.com/relay-go/relay/failover"
-	"github.com/relay-go/relay/internal/fake"
+	"github.com/relay-go/relay/stream/streamtest"
 )
 
 // starts returns when each attempt of a report started, relative to t0.
@@ -339,7 +339,7 @@ func TestRetryBudgetUnderOutage(t *testing.T) {
 // budgetOutage runs in a synctest bubble: its sleeps advance fake time.
 func budgetOutage(t *testing.T, f form) {
 	const calls, window, ratio, floor = 10_000, time.Second, 0.1, 5
-	a, b, c := fake.Fails[string, string](errA), fake.Fails[string, string](errB), fake.Fails[string, string](errC)
+	a, b, c := streamtest.Fails[string, string](errA), streamtest.Fails[string, string](errB), streamtest.Fails[string, string](errC)
 	g := failover.New([]failover.Provider[string, string]{
 		{Name: "a", Source: a.Source}, {Name: "b", Source: b.Source}, {Name: "c", Source: c.Source},
 	}, failover.Attempts(3), failover.RetryBudget(ratio, floor, window))

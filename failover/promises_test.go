@@ -12,8 +12,8 @@ import (
 
 	"github.com/relay-go/relay/errs"
 	"github.com/relay-go/relay/failover"
-	"github.com/relay-go/relay/internal/fake"
 	"github.com/relay-go/relay/stream"
+	"github.com/relay-go/relay/stream/streamtest"
 )
 
 // A failed inner group is one failed attempt of the outer group: marks on
@@ -66,7 +66,7 @@ func TestNestedGroupMarksStayInside(t *testing.T) {
 			t.Parallel()
 			eachForm(t, func(t *testing.T, f form) {
 				inner := fakes(tc.inner...)
-				tier2 := fake.Tokens[string]("p")
+				tier2 := streamtest.Tokens[string]("p")
 				g := failover.New([]failover.Provider[string, string]{
 					{Name: "tier1", Source: failover.Failover(providers(inner), tc.iopts...)},
 					{Name: "tier2", Source: tier2.Source},
@@ -465,7 +465,7 @@ func TestRetryNeverStartsWithAnExpiredContext(t *testing.T) {
 		var mu sync.Mutex
 		var expired int
 		for range 50 {
-			a := fake.New[string](script{Err: errs.RetryAfter(errA, 10*time.Second)}, script{Tokens: []string{"x"}})
+			a := streamtest.New[string](script{Err: errs.RetryAfter(errA, 10*time.Second)}, script{Tokens: []string{"x"}})
 			src := func(ctx context.Context, req string) (<-chan string, <-chan error) {
 				if ctx.Err() != nil {
 					mu.Lock()

@@ -9,8 +9,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/relay-go/relay/errs"
-	"github.com/relay-go/relay/internal/fake"
 	"github.com/relay-go/relay/stream"
+	"github.com/relay-go/relay/stream/streamtest"
 )
 
 var errDown = errors.New("down")
@@ -19,23 +19,23 @@ func TestCollect(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
 		name   string
-		script fake.Script[string]
+		script streamtest.Script[string]
 		want   []string
 		err    error
 	}{
-		{name: "a clean stream returns every token", script: fake.Script[string]{Tokens: []string{"a", "b"}}, want: []string{"a", "b"}},
-		{name: "a failed stream returns its tokens and its error", script: fake.Script[string]{Tokens: []string{"a"}, Err: errDown}, want: []string{"a"}, err: errDown},
-		{name: "an error after the token channel closes is accepted", script: fake.Script[string]{Tokens: []string{"a"}, Err: errDown, ErrAfterClose: true}, want: []string{"a"}, err: errDown},
-		{name: "tokens buffered before an early error are kept", script: fake.Script[string]{Tokens: []string{"a", "b"}, Buffer: 2, Err: errDown}, want: []string{"a", "b"}, err: errDown},
-		{name: "tokens buffered before an early success are kept", script: fake.Script[string]{Tokens: []string{"a", "b"}, Buffer: 2, NilOnSuccess: true}, want: []string{"a", "b"}},
-		{name: "an error with the token channel left open ends the stream", script: fake.Script[string]{Err: errDown, ErrOpen: true}, err: errDown},
-		{name: "a nil token channel is a contract error", script: fake.Script[string]{NilTokens: true}, err: errs.ErrContract},
-		{name: "a nil error channel is a contract error", script: fake.Script[string]{NilErrors: true}, err: errs.ErrContract},
+		{name: "a clean stream returns every token", script: streamtest.Script[string]{Tokens: []string{"a", "b"}}, want: []string{"a", "b"}},
+		{name: "a failed stream returns its tokens and its error", script: streamtest.Script[string]{Tokens: []string{"a"}, Err: errDown}, want: []string{"a"}, err: errDown},
+		{name: "an error after the token channel closes is accepted", script: streamtest.Script[string]{Tokens: []string{"a"}, Err: errDown, ErrAfterClose: true}, want: []string{"a"}, err: errDown},
+		{name: "tokens buffered before an early error are kept", script: streamtest.Script[string]{Tokens: []string{"a", "b"}, Buffer: 2, Err: errDown}, want: []string{"a", "b"}, err: errDown},
+		{name: "tokens buffered before an early success are kept", script: streamtest.Script[string]{Tokens: []string{"a", "b"}, Buffer: 2, NilOnSuccess: true}, want: []string{"a", "b"}},
+		{name: "an error with the token channel left open ends the stream", script: streamtest.Script[string]{Err: errDown, ErrOpen: true}, err: errDown},
+		{name: "a nil token channel is a contract error", script: streamtest.Script[string]{NilTokens: true}, err: errs.ErrContract},
+		{name: "a nil error channel is a contract error", script: streamtest.Script[string]{NilErrors: true}, err: errs.ErrContract},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			synctest.Test(t, func(t *testing.T) {
-				p := fake.New[string](tc.script)
+				p := streamtest.New[string](tc.script)
 				got, err := stream.Collect(t.Context(), p.Source, "req")
 				p.Wait()
 				if d := cmp.Diff(tc.want, got); d != "" {
@@ -69,7 +69,7 @@ func TestAll(t *testing.T) {
 	t.Run("breaking out cancels the source and returns at once", func(t *testing.T) {
 		t.Parallel()
 		synctest.Test(t, func(t *testing.T) {
-			p := fake.New[string](fake.Script[string]{Tokens: []string{"a", "b", "c"}, Gap: time.Hour})
+			p := streamtest.New[string](streamtest.Script[string]{Tokens: []string{"a", "b", "c"}, Gap: time.Hour})
 			for tok, err := range stream.All(t.Context(), p.Source, "req") {
 				if err != nil || tok != "a" {
 					t.Fatalf("first pair %q, %v", tok, err)
@@ -102,7 +102,7 @@ func TestAll(t *testing.T) {
 		t.Parallel()
 		ctx, cancel := context.WithCancel(t.Context())
 		cancel()
-		p := fake.Tokens[string]("a")
+		p := streamtest.Tokens[string]("a")
 		for tok, err := range stream.All(ctx, p.Source, "req") {
 			if tok != "" || !errors.Is(err, context.Canceled) {
 				t.Errorf("got %q, %v", tok, err)

@@ -12,8 +12,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/relay-go/relay/errs"
-	"github.com/relay-go/relay/internal/fake"
 	"github.com/relay-go/relay/stream"
+	"github.com/relay-go/relay/stream/streamtest"
 )
 
 // errStopped is what a careful source ends with when its context ends:
@@ -62,7 +62,7 @@ func TestConsumersKeepTheSourceErrorWhenCtxEnds(t *testing.T) {
 	t.Run("a source that ignores ctx is abandoned after a grace period", func(t *testing.T) {
 		t.Parallel()
 		synctest.Test(t, func(t *testing.T) {
-			p := fake.New[string](fake.Script[string]{Tokens: []string{"a", "b"}, Stall: true, StallAfter: 1, IgnoreCtx: true})
+			p := streamtest.New[string](streamtest.Script[string]{Tokens: []string{"a", "b"}, Stall: true, StallAfter: 1, IgnoreCtx: true})
 			ctx, cancel := context.WithTimeout(t.Context(), time.Second)
 			defer cancel()
 			start := time.Now()
@@ -127,7 +127,7 @@ func TestEveryStageCatchesASourcePanic(t *testing.T) {
 func TestBreakWhileSettlingReturnsAtOnce(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
-		p := fake.New[string](fake.Script[string]{Tokens: []string{"a", "b", "c", "d"}, Gap: 10 * time.Millisecond, IgnoreCtx: true})
+		p := streamtest.New[string](streamtest.Script[string]{Tokens: []string{"a", "b", "c", "d"}, Gap: 10 * time.Millisecond, IgnoreCtx: true})
 		ctx, cancel := context.WithCancel(t.Context())
 		defer cancel()
 		var broke time.Time
@@ -152,7 +152,7 @@ func TestSlowBodyKeepsTheSourceError(t *testing.T) {
 	t.Parallel()
 	for i := range 100 {
 		synctest.Test(t, func(t *testing.T) {
-			p := fake.New[string](fake.Script[string]{Tokens: []string{"a", "b", "c", "d"}, Buffer: 8, Err: errDown})
+			p := streamtest.New[string](streamtest.Script[string]{Tokens: []string{"a", "b", "c", "d"}, Buffer: 8, Err: errDown})
 			ctx, cancel := context.WithCancel(t.Context())
 			defer cancel()
 			var err error
@@ -182,7 +182,7 @@ func TestEarlySuccessThenCancelIsNotSuccess(t *testing.T) {
 	t.Parallel()
 	for i := range 100 {
 		synctest.Test(t, func(t *testing.T) {
-			p := fake.New[string](fake.Script[string]{Tokens: []string{"a", "b", "c"}, Gap: 30 * time.Millisecond, OutcomeFirst: true})
+			p := streamtest.New[string](streamtest.Script[string]{Tokens: []string{"a", "b", "c"}, Gap: 30 * time.Millisecond, OutcomeFirst: true})
 			ctx, cancel := context.WithTimeout(t.Context(), 10*time.Millisecond)
 			defer cancel()
 			var got []string

@@ -10,8 +10,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/relay-go/relay/errs"
-	"github.com/relay-go/relay/internal/fake"
 	"github.com/relay-go/relay/stream"
+	"github.com/relay-go/relay/stream/streamtest"
 )
 
 func TestMapAndFilter(t *testing.T) {
@@ -56,7 +56,7 @@ func TestMapAndFilter(t *testing.T) {
 		},
 		{
 			name: "Map reports a source that breaks the contract",
-			src:  stream.Map(fake.New[string](fake.Script[string]{NilTokens: true}).Source, strings.ToUpper),
+			src:  stream.Map(streamtest.New[string](streamtest.Script[string]{NilTokens: true}).Source, strings.ToUpper),
 			err:  errs.ErrContract,
 		},
 	} {
@@ -97,7 +97,7 @@ func TestStagesStopTheirSourceWhenCancelled(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			synctest.Test(t, func(t *testing.T) {
-				p := fake.New[string](fake.Script[string]{Tokens: []string{"a", "b", "c"}, Gap: time.Hour})
+				p := streamtest.New[string](streamtest.Script[string]{Tokens: []string{"a", "b", "c"}, Gap: time.Hour})
 				for tok, err := range stream.All(t.Context(), wrap(p.Source), "req") {
 					if err != nil || tok == "" {
 						t.Fatalf("first pair %q, %v", tok, err)
@@ -121,7 +121,7 @@ func TestBatch(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name     string
-		script   fake.Script[int]
+		script   streamtest.Script[int]
 		n        int
 		maxDelay time.Duration
 		want     []batch
@@ -129,33 +129,33 @@ func TestBatch(t *testing.T) {
 	}{
 		{
 			name:   "full batches and a final partial one",
-			script: fake.Script[int]{Tokens: []int{1, 2, 3, 4, 5}},
+			script: streamtest.Script[int]{Tokens: []int{1, 2, 3, 4, 5}},
 			n:      2,
 			want:   []batch{{[]int{1, 2}, 0}, {[]int{3, 4}, 0}, {[]int{5}, 0}},
 		},
 		{
 			name:     "a partial batch leaves maxDelay after its first token",
-			script:   fake.Script[int]{Tokens: []int{1, 2, 3}, Gap: 3 * time.Second},
+			script:   streamtest.Script[int]{Tokens: []int{1, 2, 3}, Gap: 3 * time.Second},
 			n:        10,
 			maxDelay: 5 * time.Second,
 			want:     []batch{{[]int{1, 2}, 5 * time.Second}, {[]int{3}, 6 * time.Second}},
 		},
 		{
 			name:   "without maxDelay a batch waits to be full",
-			script: fake.Script[int]{Tokens: []int{1, 2, 3}, Gap: time.Hour},
+			script: streamtest.Script[int]{Tokens: []int{1, 2, 3}, Gap: time.Hour},
 			n:      2,
 			want:   []batch{{[]int{1, 2}, time.Hour}, {[]int{3}, 2 * time.Hour}},
 		},
 		{
 			name:   "tokens before an error are sent before it",
-			script: fake.Script[int]{Tokens: []int{1, 2, 3}, Err: errDown},
+			script: streamtest.Script[int]{Tokens: []int{1, 2, 3}, Err: errDown},
 			n:      2,
 			want:   []batch{{[]int{1, 2}, 0}, {[]int{3}, 0}},
 			err:    errDown,
 		},
 		{
 			name:   "buffered tokens before an early error are kept",
-			script: fake.Script[int]{Tokens: []int{1, 2, 3}, Buffer: 3, Err: errDown},
+			script: streamtest.Script[int]{Tokens: []int{1, 2, 3}, Buffer: 3, Err: errDown},
 			n:      5,
 			want:   []batch{{[]int{1, 2, 3}, 0}},
 			err:    errDown,
@@ -164,7 +164,7 @@ func TestBatch(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			synctest.Test(t, func(t *testing.T) {
-				p := fake.New[string](tc.script)
+				p := streamtest.New[string](tc.script)
 				start := time.Now()
 				var got []batch
 				var err error
@@ -221,7 +221,7 @@ func TestTee(t *testing.T) {
 	t.Run("cancelling ends both branches and the source", func(t *testing.T) {
 		t.Parallel()
 		synctest.Test(t, func(t *testing.T) {
-			p := fake.New[string](fake.Script[int]{Tokens: []int{1, 2, 3}, Gap: time.Hour})
+			p := streamtest.New[string](streamtest.Script[int]{Tokens: []int{1, 2, 3}, Gap: time.Hour})
 			ctx, cancel := context.WithCancel(t.Context())
 			a, b := stream.Tee(ctx, p.Source, "req", 0)
 			go func() { <-a.Tokens }()
@@ -265,4 +265,42 @@ func TestStagesPanicOnMisuse(t *testing.T) {
 			tc.f()
 		})
 	}
+}
+
+// TestStagesKeepTheContract runs every stage through the contract checker.
+func TestStagesKeepTheContract(t *testing.T) {
+	for name, mk := range map[string]func() stream.Source[string, string]{
+		"FromSlice": func() stream.Source[string, string] { return stream.FromSlice[string]([]string{"a", "b"}, errDown) },
+		"Generate": func() stream.Source[string, string] {
+			return stream.Generate(func(ctx context.Context, _ string, yield func(string) bool) error {
+				for _, s := range []string{"a", "b"} {
+					if !yield(s) {
+						return ctx.Err()
+					}
+				}
+				return nil
+			})
+		},
+		"Map": func() stream.Source[string, string] {
+			return stream.Map(stream.FromSlice[string]([]string{"a", "b"}, nil), strings.ToUpper)
+		},
+		"Filter": func() stream.Source[string, string] {
+			return stream.Filter(stream.FromSlice[string]([]string{"a", "b"}, nil), func(string) bool { return true })
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				if err := streamtest.Check(mk(), "req"); err != nil {
+					t.Error(err)
+				}
+			})
+		})
+	}
+	t.Run("Batch", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			if err := streamtest.Check(stream.Batch(stream.FromSlice[string]([]string{"a", "b", "c"}, nil), 2, time.Second), "req"); err != nil {
+				t.Error(err)
+			}
+		})
+	})
 }

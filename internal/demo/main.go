@@ -20,7 +20,7 @@ import (
 
 	"github.com/relay-go/relay/errs"
 	"github.com/relay-go/relay/failover"
-	"github.com/relay-go/relay/internal/fake"
+	"github.com/relay-go/relay/stream/streamtest"
 )
 
 func main() {
@@ -48,11 +48,11 @@ func words(s string) []string {
 
 func run(ctx context.Context, w io.Writer) error {
 	answer := words("Failover sends the request to the next provider and never repeats a word already shown.")
-	down := fake.Fails[string, string](errors.New("503 service unavailable"))
-	stalled := fake.New[string](fake.Script[string]{Tokens: []string{"never"}, Stall: true})
-	steady := fake.New[string](fake.Script[string]{Tokens: answer, FirstDelay: gap, Gap: gap})
+	down := streamtest.Fails[string, string](errors.New("503 service unavailable"))
+	stalled := streamtest.New[string](streamtest.Script[string]{Tokens: []string{"never"}, Stall: true})
+	steady := streamtest.New[string](streamtest.Script[string]{Tokens: answer, FirstDelay: gap, Gap: gap})
 	defer func() {
-		for _, p := range []*fake.Provider[string, string]{down, stalled, steady} {
+		for _, p := range []*streamtest.Provider[string, string]{down, stalled, steady} {
 			p.Wait()
 		}
 	}()
@@ -69,8 +69,8 @@ func run(ctx context.Context, w io.Writer) error {
 	}
 
 	partial := words("Streams commit at their first token, so after that")
-	flaky := fake.New[string](fake.Script[string]{Tokens: partial, Gap: gap, Err: errors.New("connection reset by peer")})
-	backup := fake.Tokens[string]("this", "text", "is", "never", "mixed", "in")
+	flaky := streamtest.New[string](streamtest.Script[string]{Tokens: partial, Gap: gap, Err: errors.New("connection reset by peer")})
+	backup := streamtest.Tokens[string]("this", "text", "is", "never", "mixed", "in")
 	defer flaky.Wait()
 	defer backup.Wait()
 	g2 := failover.New([]failover.Provider[string, string]{

@@ -15,6 +15,7 @@ import (
 	"github.com/relay-go/relay/errs"
 	"github.com/relay-go/relay/stream"
 	"github.com/relay-go/relay/stream/sse"
+	"github.com/relay-go/relay/stream/streamtest"
 	"go.uber.org/goleak"
 )
 
@@ -23,9 +24,12 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // server serves handler on a loopback socket and returns a source over it
 // that decodes each event's data as a token and "[DONE]" as the end.
 func server(t *testing.T, expectDone bool, handler http.HandlerFunc) stream.Source[string, string] {
+	return serverWith(t, &http.Transport{}, expectDone, handler)
+}
+
+func serverWith(t *testing.T, tr *http.Transport, expectDone bool, handler http.HandlerFunc) stream.Source[string, string] {
 	t.Helper()
 	srv := httptest.NewServer(handler)
-	tr := &http.Transport{}
 	t.Cleanup(func() {
 		tr.CloseIdleConnections()
 		srv.Close()
@@ -199,4 +203,25 @@ func TestSourcePanicsOnMisuse(t *testing.T) {
 		}
 	}()
 	sse.Source(sse.Config[string, string]{})
+}
+
+// TestSourceKeepsTheContract runs a source over a real socket through the
+// contract checker. The checker counts every goroutine, so connections are
+// not kept alive: an idle one would hold a goroutine on both sides.
+func TestSourceKeepsTheContract(t *testing.T) {
+	src := serverWith(t, &http.Transport{DisableKeepAlives: true}, true, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		for _, e := range []string{"data: a\n\n", "data: b\n\n"} {
+			fmt.Fprint(w, e)
+			w.(http.Flusher).Flush()
+		}
+		select {
+		case <-r.Context().Done():
+		case <-time.After(10 * time.Millisecond):
+			fmt.Fprint(w, "data: [DONE]\n\n")
+		}
+	})
+	if err := streamtest.Check(src, "hello"); err != nil {
+		t.Error(err)
+	}
 }

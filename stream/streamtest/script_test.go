@@ -1,4 +1,4 @@
-package fake_test
+package streamtest_test
 
 import (
 	"context"
@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/relay-go/relay/internal/fake"
 	"github.com/relay-go/relay/stream"
+	"github.com/relay-go/relay/stream/streamtest"
 	"go.uber.org/goleak"
 )
 
@@ -20,20 +20,20 @@ func TestScripts(t *testing.T) {
 	errX := errors.New("x")
 	for _, tc := range []struct {
 		name string
-		s    fake.Script[int]
+		s    streamtest.Script[int]
 		want []int
 		err  error
 		took time.Duration
 	}{
-		{name: "tokens with delays", s: fake.Script[int]{Tokens: []int{1, 2, 3}, FirstDelay: time.Second, Gap: 2 * time.Second}, want: []int{1, 2, 3}, took: 5 * time.Second},
-		{name: "a final error", s: fake.Script[int]{Tokens: []int{1}, Err: errX}, want: []int{1}, err: errX},
-		{name: "an error after the close", s: fake.Script[int]{Tokens: []int{1}, Err: errX, ErrAfterClose: true}, want: []int{1}, err: errX},
-		{name: "a stall ends with the context", s: fake.Script[int]{Tokens: []int{1, 2}, Stall: true, StallAfter: 1}, want: []int{1}, err: context.DeadlineExceeded, took: time.Minute},
+		{name: "tokens with delays", s: streamtest.Script[int]{Tokens: []int{1, 2, 3}, FirstDelay: time.Second, Gap: 2 * time.Second}, want: []int{1, 2, 3}, took: 5 * time.Second},
+		{name: "a final error", s: streamtest.Script[int]{Tokens: []int{1}, Err: errX}, want: []int{1}, err: errX},
+		{name: "an error after the close", s: streamtest.Script[int]{Tokens: []int{1}, Err: errX, ErrAfterClose: true}, want: []int{1}, err: errX},
+		{name: "a stall ends with the context", s: streamtest.Script[int]{Tokens: []int{1, 2}, Stall: true, StallAfter: 1}, want: []int{1}, err: context.DeadlineExceeded, took: time.Minute},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			synctest.Test(t, func(t *testing.T) {
-				p := fake.New[string](tc.s)
+				p := streamtest.New[string](tc.s)
 				ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 				defer cancel()
 				start := time.Now()
@@ -58,7 +58,7 @@ func TestScripts(t *testing.T) {
 
 func TestScriptsPlayInOrderAndTheLastRepeats(t *testing.T) {
 	t.Parallel()
-	p := fake.New[string](fake.Script[int]{Tokens: []int{1}}, fake.Script[int]{Tokens: []int{2}})
+	p := streamtest.New[string](streamtest.Script[int]{Tokens: []int{1}}, streamtest.Script[int]{Tokens: []int{2}})
 	var got []int
 	for range 3 {
 		toks, _ := stream.Collect(t.Context(), p.Source, "")
@@ -78,9 +78,9 @@ func TestPanicAndBrokenChannels(t *testing.T) {
 				t.Errorf("recovered %v, want boom", r)
 			}
 		}()
-		fake.New[string](fake.Script[int]{Panic: "boom"}).Source(t.Context(), "")
+		streamtest.New[string](streamtest.Script[int]{Panic: "boom"}).Source(t.Context(), "")
 	}()
-	p := fake.New[string](fake.Script[int]{NilTokens: true, NilErrors: true})
+	p := streamtest.New[string](streamtest.Script[int]{NilTokens: true, NilErrors: true})
 	out, errc := p.Source(t.Context(), "")
 	if out != nil || errc != nil {
 		t.Errorf("want nil channels")

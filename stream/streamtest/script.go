@@ -1,12 +1,4 @@
-// Package fake provides a scriptable provider for relay's tests and demo.
-//
-// A [Provider] plays one [Script] per call: tokens with delays, a final
-// error, a panic in the call, a stall until cancelled, and the ways a
-// careless provider breaks the stream contract (nil channels, an error with
-// the token channel left open, channels never closed, sends that ignore
-// cancellation). It counts its calls and can wait for every goroutine it
-// started, so a test can prove that nothing it started is left running.
-package fake
+package streamtest
 
 import (
 	"context"
@@ -17,7 +9,7 @@ import (
 )
 
 // ErrReleased ends a stream that [Provider.Release] unblocked.
-var ErrReleased = errors.New("fake: released")
+var ErrReleased = errors.New("streamtest: released")
 
 // Script is what one call of a fake provider does. The zero Script streams
 // nothing and ends cleanly.
@@ -34,13 +26,14 @@ type Script[Tok any] struct {
 	// ends with ctx's error (or, with IgnoreCtx, waits until Release).
 	Stall bool
 
-	Panic         any  // when non-nil, the call itself panics with this value
-	NilTokens     bool // return a nil token channel
-	NilErrors     bool // return a nil error channel
-	ErrAfterClose bool // close the token channel first, then send Err (accepted from providers)
-	NilOnSuccess  bool // report success by sending nil before closing the error channel
-	ErrOpen       bool // send Err and never close the token channel
-	NeverClose    bool // after the tokens, close nothing and wait for Release
+	Panic         any           // when non-nil, the call itself panics with this value
+	NilTokens     bool          // return a nil token channel
+	NilErrors     bool          // return a nil error channel
+	ErrAfterClose bool          // close the token channel first, then send Err (accepted from providers)
+	LateBy        time.Duration // with ErrAfterClose: wait this long between the close and the error
+	NilOnSuccess  bool          // report success by sending nil before closing the error channel
+	ErrOpen       bool          // send Err and never close the token channel
+	NeverClose    bool          // after the tokens, close nothing and wait for Release
 	// OutcomeFirst reports the outcome (Err, or success) before sending
 	// the tokens and closes the token channel after them, unless
 	// NeverClose: a contract break that a careless consumer turns into a
@@ -49,8 +42,9 @@ type Script[Tok any] struct {
 	IgnoreCtx    bool // sends and waits ignore ctx; only Release unblocks them
 }
 
-// Provider is a fake provider that plays its scripts, one per call; once
-// they run out, the last one repeats. It is safe for concurrent calls.
+// Provider is a scripted stream source that plays its scripts, one per
+// call; once they run out, the last one repeats. It is safe for concurrent
+// calls. Its Source method is a [stream.Source].
 type Provider[Req, Tok any] struct {
 	mu       sync.Mutex
 	scripts  []Script[Tok]
@@ -62,7 +56,10 @@ type Provider[Req, Tok any] struct {
 	running  atomic.Int64
 }
 
-// New returns a fake provider that plays scripts in order.
+// New returns a provider that plays scripts in order. Name the request
+// type; the token type is inferred:
+//
+//	p := streamtest.New[string](streamtest.Script[string]{Tokens: []string{"a", "b"}, Err: errDown})
 func New[Req, Tok any](scripts ...Script[Tok]) *Provider[Req, Tok] {
 	if len(scripts) == 0 {
 		scripts = []Script[Tok]{{}}
@@ -157,6 +154,14 @@ func (p *Provider[Req, Tok]) play(ctx context.Context, s Script[Tok], out chan<-
 			<-p.release
 		case s.ErrAfterClose:
 			close(out)
+			if s.LateBy > 0 {
+				t := time.NewTimer(s.LateBy)
+				select {
+				case <-t.C:
+				case <-p.release:
+				}
+				t.Stop()
+			}
 			if err != nil {
 				errc <- err
 			}

@@ -1,0 +1,209 @@
+package streamtest
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/relay-go/relay/stream"
+	"github.com/sourcegraph/conc/panics"
+)
+
+// Wait is how long [Check] waits for a source to do what the contract
+// asks of it promptly: end once its context is done, have its outcome
+// ready when its token channel closes, stop its goroutines. Inside a
+// testing/synctest bubble the wait is in fake time and costs nothing.
+const Wait = time.Second
+
+// Silence is how long [Check] waits for the next token, or the end, of a
+// stream it reads to its end before it gives up on the source.
+const Silence = 10 * time.Second
+
+// Check runs src through the stream contract with req, as
+// testing/fstest.TestFS runs a file system through its own, and returns
+// an error that lists every rule it broke, or nil. It calls src three
+// times:
+//
+//   - reading the stream to its end: the source must return two non-nil
+//     channels, an error channel with room for one value, and have its
+//     outcome ready the moment its token channel closes;
+//   - reading one token, then cancelling the context and reading nothing
+//     more: the source must end within [Wait] (its outcome on the error
+//     channel, then its token channel closed) although nobody reads;
+//   - with a context already cancelled: it must end within [Wait] too.
+//
+// After each run it checks that the goroutines the source started have
+// ended within [Wait]. The check counts every goroutine of the process,
+// so do not run it beside tests that start goroutines of their own
+// (t.Parallel), or run it in a testing/synctest bubble, which also
+// reports a goroutine left blocked. src must stream at least one token
+// for req for the second run to mean anything. A panic in src is
+// reported, not raised.
+func Check[Req, Tok any](src stream.Source[Req, Tok], req Req) error {
+	if src == nil {
+		panic("stream: streamtest.Check needs a non-nil source")
+	}
+	var broken []string
+	for _, run := range []struct {
+		name string
+		f    func(stream.Source[Req, Tok], Req) []string
+	}{
+		{"read to its end", checkRead[Req, Tok]},
+		{"cancelled after its first token, with nobody reading", checkAbandon[Req, Tok]},
+		{"called with a context already cancelled", checkCancelled[Req, Tok]},
+	} {
+		before := goroutines()
+		var problems []string
+		if rec := panics.Try(func() { problems = run.f(src, req) }); rec != nil {
+			problems = append(problems, fmt.Sprintf("it panicked: %v", rec.Value))
+		}
+		if leaked := leftBehind(before); leaked != "" {
+			problems = append(problems, "goroutines it started still run "+Wait.String()+" after its end:\n"+leaked)
+		}
+		for _, p := range problems {
+			broken = append(broken, run.name+": "+p)
+		}
+	}
+	if len(broken) == 0 {
+		return nil
+	}
+	return fmt.Errorf("streamtest: the source broke the stream contract:\n  %s", strings.Join(broken, "\n  "))
+}
+
+// channels checks what a call returned.
+func channels[Tok any](out <-chan Tok, errc <-chan error) []string {
+	var p []string
+	if out == nil {
+		p = append(p, "it returned a nil token channel")
+	}
+	if errc == nil {
+		p = append(p, "it returned a nil error channel")
+	} else if cap(errc) < 1 {
+		p = append(p, "its error channel has no room for its one value")
+	}
+	return p
+}
+
+func checkRead[Req, Tok any](src stream.Source[Req, Tok], req Req) []string {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	out, errc := src(ctx, req)
+	if p := channels(out, errc); len(p) > 0 {
+		return p
+	}
+	t := time.NewTimer(Silence)
+	defer t.Stop()
+	for {
+		select {
+		case _, ok := <-out:
+			if ok {
+				t.Reset(Silence)
+				continue
+			}
+		case <-t.C:
+			return []string{fmt.Sprintf("it sent nothing for %v and did not end", Silence)}
+		}
+		break
+	}
+	select {
+	case <-errc:
+		return nil
+	default:
+		return []string{"its token channel closed before its outcome was on its error channel"}
+	}
+}
+
+func checkAbandon[Req, Tok any](src stream.Source[Req, Tok], req Req) []string {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	out, errc := src(ctx, req)
+	if p := channels(out, errc); len(p) > 0 {
+		return p
+	}
+	t := time.NewTimer(Wait)
+	defer t.Stop()
+	select {
+	case <-out:
+	case <-t.C:
+		// No first token in time: judge the end on cancellation anyway.
+	}
+	cancel()
+	return ended(out, errc)
+}
+
+func checkCancelled[Req, Tok any](src stream.Source[Req, Tok], req Req) []string {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	out, errc := src(ctx, req)
+	if p := channels(out, errc); len(p) > 0 {
+		return p
+	}
+	return ended(out, errc)
+}
+
+// ended checks that a cancelled stream puts its outcome on errc within
+// Wait, without anyone reading its tokens, and then closes its token
+// channel.
+func ended[Tok any](out <-chan Tok, errc <-chan error) []string {
+	t := time.NewTimer(Wait)
+	defer t.Stop()
+	select {
+	case <-errc:
+	case <-t.C:
+		return []string{fmt.Sprintf("it did not end within %v of its context ending while nobody read its tokens", Wait)}
+	}
+	t.Reset(Wait)
+	for {
+		select {
+		case _, ok := <-out:
+			if !ok {
+				return nil
+			}
+		case <-t.C:
+			return []string{fmt.Sprintf("its token channel was still open %v after its outcome", Wait)}
+		}
+	}
+}
+
+// goroutines returns the stacks of every goroutine, by id.
+func goroutines() map[string]string {
+	buf := make([]byte, 1<<16)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			buf = buf[:n]
+			break
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+	out := map[string]string{}
+	for _, g := range bytes.Split(buf, []byte("\n\n")) {
+		head, _, _ := bytes.Cut(g, []byte(" ["))
+		out[string(head)] = string(g)
+	}
+	return out
+}
+
+// leftBehind waits up to Wait for the goroutines that are not in before
+// to end, and describes those that remain.
+func leftBehind(before map[string]string) string {
+	deadline := time.Now().Add(Wait)
+	for {
+		var left []string
+		for id, stack := range goroutines() {
+			if _, old := before[id]; !old && !strings.Contains(stack, "streamtest.leftBehind") {
+				left = append(left, "    "+strings.ReplaceAll(strings.TrimSpace(stack), "\n", "\n    "))
+			}
+		}
+		if len(left) == 0 {
+			return ""
+		}
+		if !time.Now().Before(deadline) {
+			return strings.Join(left, "\n")
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
