@@ -1,0 +1,120 @@
+package failover_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/relay-go/relay/errs"
+	"github.com/relay-go/relay/failover"
+	"github.com/relay-go/relay/internal/sseserver"
+)
+
+// answer is what the loopback servers stream for a request: its words.
+func answer(req string) []string { return strings.Fields(req) }
+
+// TestFaultsOverRealSockets sends requests through a group of two loopback
+// SSE servers, the first of which misbehaves in each way it can, before
+// the commit and after it, and checks the outcome, that nothing of the
+// faulty server is mixed in, and that every connection is closed.
+func TestFaultsOverRealSockets(t *testing.T) {
+	t.Parallel()
+	const req = "one two three four"
+	for _, tc := range []struct {
+		name  string
+		fault sseserver.Fault
+		want  string // the tokens the caller gets, joined
+		cause error  // the faulty attempt's cause (errors.Is), when it can be named
+		// committed: the call ends with a CommittedError after the faulty
+		// server's first two tokens.
+		committed bool
+	}{
+		{name: "serving", fault: sseserver.Fault{Kind: sseserver.Serve}, want: req},
+		{name: "refusing", fault: sseserver.Fault{Kind: sseserver.Refuse}, want: req},
+		{name: "503 with Retry-After", fault: sseserver.Fault{Kind: sseserver.HTTPError, Status: 503, RetryAfter: "1"}, want: req},
+		{name: "a reset before the first event", fault: sseserver.Fault{Kind: sseserver.Reset}, want: req},
+		{name: "a reset after two events", fault: sseserver.Fault{Kind: sseserver.Reset, After: 2}, want: "one two", committed: true},
+		{name: "a stall before the first byte", fault: sseserver.Fault{Kind: sseserver.StallFirst}, want: req, cause: errs.ErrFirstTokenTimeout},
+		{name: "a stall before the first event", fault: sseserver.Fault{Kind: sseserver.Stall}, want: req, cause: errs.ErrFirstTokenTimeout},
+		{name: "a stall after two events", fault: sseserver.Fault{Kind: sseserver.Stall, After: 2}, want: "one two", cause: errs.ErrIdleTimeout, committed: true},
+		{name: "a malformed first event", fault: sseserver.Fault{Kind: sseserver.Malformed}, want: req},
+		{name: "a malformed event after two", fault: sseserver.Fault{Kind: sseserver.Malformed, After: 2}, want: "one two", committed: true},
+		{name: "no terminal event, nothing sent", fault: sseserver.Fault{Kind: sseserver.NoDone}, want: req, cause: errs.ErrTruncated},
+		{name: "no terminal event after two", fault: sseserver.Fault{Kind: sseserver.NoDone, After: 2}, want: "one two", cause: errs.ErrTruncated, committed: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			for _, f := range forms {
+				faulty := sseserver.Start(answer, func(int, string) sseserver.Fault { return tc.fault })
+				healthy := sseserver.Start(answer, func(int, string) sseserver.Fault { return sseserver.Fault{} })
+				tr := &http.Transport{}
+				client := &http.Client{Transport: tr}
+				g := failover.New([]failover.Provider[string, string]{
+					{Name: "faulty", Source: faulty.Source(client)},
+					{Name: "healthy", Source: healthy.Source(client)},
+				}, failover.FirstTokenTimeout(300*time.Millisecond), failover.IdleTimeout(300*time.Millisecond))
+				ctx, rep := failover.WithReport(t.Context())
+				got, err := f.collect(ctx, g, req)
+				if strings.Join(got, " ") != tc.want {
+					t.Errorf("%s: got %q, want %q", f.name, got, tc.want)
+				}
+				var ce *errs.CommittedError
+				switch {
+				case tc.committed && (!errors.As(err, &ce) || ce.Provider != "faulty" || ce.Emitted != 2):
+					t.Errorf("%s: err = %v, want a CommittedError of faulty after 2 tokens", f.name, err)
+				case !tc.committed && err != nil:
+					t.Errorf("%s: err = %v, want the healthy server's answer", f.name, err)
+				}
+				if a := rep.Attempts(); tc.cause != nil && (len(a) == 0 || !errors.Is(a[0].Err, tc.cause)) {
+					t.Errorf("%s: the faulty attempt %+v, want its cause to be %v", f.name, a, tc.cause)
+				}
+				tr.CloseIdleConnections()
+				wait, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+				for _, s := range []*sseserver.Server{faulty, healthy} {
+					if n := s.WaitClosed(wait); n != 0 {
+						t.Errorf("%s: %d connections still open on the server after the call", f.name, n)
+					}
+				}
+				cancel()
+				faulty.Close()
+				healthy.Close()
+			}
+		})
+	}
+}
+
+// TestSlowCallerOverARealSocket reads a long answer slowly: the server
+// blocks on a full socket, nothing is lost and no timeout fires.
+func TestSlowCallerOverARealSocket(t *testing.T) {
+	t.Parallel()
+	words := make([]string, 2000)
+	for i := range words {
+		words[i] = strings.Repeat("w", 100)
+	}
+	req := strings.Join(words, " ")
+	srv := sseserver.Start(answer, func(int, string) sseserver.Fault { return sseserver.Fault{} })
+	defer srv.Close()
+	tr := &http.Transport{}
+	defer tr.CloseIdleConnections()
+	g := failover.New([]failover.Provider[string, string]{{Name: "a", Source: srv.Source(&http.Client{Transport: tr})}},
+		failover.IdleTimeout(50*time.Millisecond))
+	n := 0
+	for tok, err := range g.All(t.Context(), req) {
+		if err != nil {
+			t.Fatalf("after %d tokens: %v", n, err)
+		}
+		if len(tok) != 100 {
+			t.Fatalf("token %d has %d bytes", n, len(tok))
+		}
+		n++
+		if n%100 == 0 {
+			time.Sleep(60 * time.Millisecond) // slower than the idle timeout
+		}
+	}
+	if n != len(words) {
+		t.Errorf("%d tokens, want %d", n, len(words))
+	}
+}
