@@ -41,6 +41,7 @@ type attempt[Tok any] struct {
 	lingered bool
 	alive    bool // a sign of life arrived: the idle watch is armed
 	seen     bool // its first token arrived
+	waited   bool // hedging: the loop is waiting for it (its idle watch counts)
 
 	pc panics.Catcher // catches a panic in the Source call
 }

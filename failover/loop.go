@@ -144,11 +144,16 @@ func (r *run[Req, Tok]) startAsync(ctx context.Context, i int) {
 	r.plan.tries[i].running++
 	src := r.g.providers[r.order[i]].Source
 	req, started, quit := r.req, h.started, h.quit
+	done := a.ctx.Done()
 	go func() {
 		call(a, src, req)
 		select {
 		case started <- a:
 		case <-quit:
+		case <-done:
+			// The attempt ended while its Source call ran (a lost hedge,
+			// a timeout): nothing waits for it, and its context stops
+			// what the call started.
 		}
 	}()
 }
@@ -167,7 +172,13 @@ func (r *run[Req, Tok]) waitN(ctx context.Context) {
 		dones[k] = a.ctx.Done()
 		if a.ready {
 			outs[k], errcs[k] = a.out, a.errc
-			a.waiting()
+			if !a.waited {
+				// Relay waits for it until its own event: the events of
+				// the others, handled at once before the commit, do not
+				// interrupt that wait for its idle watch.
+				a.waiting()
+				a.waited = true
+			}
 		}
 	}
 	var tick <-chan time.Time
@@ -210,9 +221,10 @@ func (r *run[Req, Tok]) waitN(ctx context.Context) {
 	case <-tick:
 	case <-ctx.Done():
 	}
-	for _, a := range h.fl {
-		if a != nil && a.ready {
+	if k >= 0 {
+		if a := h.fl[k]; a.waited {
 			a.busy()
+			a.waited = false
 		}
 	}
 	if begun != nil {

@@ -83,7 +83,7 @@ func (r *run[Req, Tok]) decide(ctx context.Context, i int, cause error) {
 // over for one without, if one is ready.
 func (pl *plan) next(now time.Time, last int, idleFirst bool) (i int, wake time.Time, ok bool) {
 	if idleFirst {
-		if i, wake, ok := pl.scan(now, last, true); i >= 0 || !ok {
+		if i, wake, ok := pl.scan(now, last, true); i >= 0 {
 			return i, wake, ok
 		}
 	}

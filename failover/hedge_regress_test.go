@@ -1,0 +1,128 @@
+package failover_test
+
+import (
+	"context"
+	"errors"
+	"runtime"
+	"strings"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/relay-go/relay/errs"
+	"github.com/relay-go/relay/failover"
+	"github.com/relay-go/relay/stream/streamtest"
+)
+
+// Bug: with hedging, a second try of a provider that already has an attempt
+// in flight is never started, neither at the hedge delay nor to replace a
+// failure: plan.next's idle-first scan reports "nothing left" (ok=false)
+// when every provider with tries left has an attempt in flight, and never
+// falls back to the plain scan; fill then sets want=n and noHedge=true for
+// the rest of the call.
+func TestHedgeRegressionSameProviderIsHedged(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		a := streamtest.New[string](
+			streamtest.Script[string]{Tokens: []string{"slow"}, FirstDelay: 10 * time.Second},
+			streamtest.Script[string]{Tokens: []string{"fast"}, FirstDelay: time.Second},
+		)
+		g := failover.New([]failover.Provider[string, string]{{Name: "a", Source: a.Source}},
+			failover.Attempts(2), failover.Hedge(time.Second))
+		ctx, rep := failover.WithReport(t.Context())
+		t0 := time.Now()
+		got, err := drain(g.All(ctx, "req"))
+		took := time.Since(t0)
+		a.Wait()
+		// Want: a#2 starts at 1s beside a#1 and wins at 2s with "fast".
+		if len(rep.Attempts()) != 2 || took != 2*time.Second {
+			t.Errorf("got %q, %v after %v, %d attempts; want a#2 hedged at 1s, [fast] at 2s", got, err, took, len(rep.Attempts()))
+		}
+	})
+}
+
+// The same root cause after a failure: b fails at 1s and has no tries
+// left; a has a try left, but it is not started (MaxInFlight 2 allows it):
+// the call just waits for a#1.
+func TestHedgeRegressionFailureIsReplacedBySameProvider(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		a := streamtest.New[string](
+			streamtest.Script[string]{Tokens: []string{"slow"}, FirstDelay: time.Hour},
+			streamtest.Script[string]{Tokens: []string{"fast"}, FirstDelay: time.Second},
+		)
+		b := streamtest.New[string](streamtest.Script[string]{Err: errB, FirstDelay: time.Second})
+		g := failover.New([]failover.Provider[string, string]{{Name: "a", Source: a.Source}, {Name: "b", Source: b.Source}},
+			failover.Attempts(2), failover.Hedge(0), failover.MaxInFlight(2),
+			failover.Classify(func(error) failover.Class { return failover.NextProvider }))
+		ctx, rep := failover.WithReport(t.Context())
+		t0 := time.Now()
+		got, err := drain(g.All(ctx, "req"))
+		took := time.Since(t0)
+		a.Wait()
+		b.Wait()
+		// Want: b#1 fails at 1s, a#2 starts at once and wins at 2s.
+		if took != 2*time.Second {
+			t.Errorf("got %q, %v after %v, %d attempts; want a#2 started at 1s, [fast] at 2s", got, err, took, len(rep.Attempts()))
+		}
+	})
+}
+
+// Bug: before the commit, an attempt's idle timeout never fires while
+// another attempt in flight keeps sending tokens. The idle watch judges
+// "relay has been waiting for this provider since the last tick" by a
+// sequence count that waitN bumps for every ready attempt on every event of
+// any attempt, so b's held metadata resets a's idle clock.
+func TestHedgeRegressionIdleIsNotStarvedByAnotherAttempt(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		// a: one metadata token at once, then silence.
+		a := streamtest.New[string](streamtest.Script[string]{Tokens: []string{"#a", "a0"}, Stall: true, StallAfter: 1})
+		// b (the hedge, at 1ms): metadata every 5ms for 1s, then content.
+		var bt []string
+		for range 200 {
+			bt = append(bt, "#b")
+		}
+		b := streamtest.New[string](streamtest.Script[string]{Tokens: append(bt, "b0"), FirstDelay: time.Millisecond, Gap: 5 * time.Millisecond})
+		g := failover.New([]failover.Provider[string, string]{{Name: "a", Source: a.Source}, {Name: "b", Source: b.Source}},
+			failover.Hedge(time.Millisecond), failover.IdleTimeout(20*time.Millisecond),
+			failover.Content(func(s string) bool { return !strings.HasPrefix(s, "#") }))
+		ctx, rep := failover.WithReport(t.Context())
+		_, err := drain(g.All(ctx, "req"))
+		a.Wait()
+		b.Wait()
+		// Want: a#1 fails with ErrIdleTimeout by 40ms (2x idle after its token).
+		if at := rep.Attempts()[0]; !errors.Is(at.Err, errs.ErrIdleTimeout) {
+			t.Errorf("a#1 ended with %v (call: %v), want an idle timeout by 40ms", at.Err, err)
+		}
+	})
+}
+
+// Minor: a losing attempt whose Source call returns after the commit (here
+// at once, on the cancellation) leaves relay's Source-call goroutine
+// blocked on h.started until the whole call ends: after the commit
+// nothing reads h.started and quit is closed only by close().
+func TestHedgeRegressionLoserSourceGoroutineEnds(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		a := streamtest.New[string](streamtest.Script[string]{Tokens: []string{"a0"}})
+		slowCall := func(ctx context.Context, req string) (<-chan string, <-chan error) {
+			select { // waiting for response headers; honours ctx
+			case <-ctx.Done():
+			case <-time.After(time.Hour):
+			}
+			return a.Source(ctx, req)
+		}
+		b := streamtest.New[string](streamtest.Script[string]{Tokens: []string{"b0", "b1"}, FirstDelay: time.Second, Gap: time.Hour})
+		g := failover.New([]failover.Provider[string, string]{{Name: "a", Source: slowCall}, {Name: "b", Source: b.Source}}, failover.Hedge(0))
+		out, errc := g.Stream(t.Context(), "req")
+		<-out // b0 at 1s: a lost, its Source call returned at once
+		time.Sleep(time.Minute)
+		buf := make([]byte, 1<<20)
+		buf = buf[:runtime.Stack(buf, true)]
+		if n := strings.Count(string(buf), "startAsync.func"); n != 0 {
+			t.Errorf("a minute after the commit, %d Source-call goroutine(s) of the lost hedge still alive", n)
+		}
+		for range out {
+		}
+		<-errc
+		a.Wait()
+		b.Wait()
+	})
+}
