@@ -67,15 +67,15 @@ func (in *bytesIn) next() int {
 type mode int
 
 const (
-	clean        mode = iota // all its tokens, then success
-	errEnd                   // all its tokens, then an error
-	stall                    // some tokens, then silence until cancelled
-	panicked                 // its Source call panics
-	nilChannels              // a nil token channel
-	errOpen                  // an error, then the token channel left open
-	outcomeFirst             // success first, then the tokens (a contract break)
-	errAfterClose            // the tokens, the close, then the error
-	permanent                // all its tokens, then a Permanent error
+	clean         mode = iota // all its tokens, then success
+	errEnd                    // all its tokens, then an error
+	stall                     // some tokens, then silence until cancelled
+	panicked                  // its Source call panics
+	nilChannels               // a nil token channel
+	errOpen                   // an error, then the token channel left open
+	outcomeFirst              // success first, then the tokens (a contract break)
+	errAfterClose             // the tokens, the close, then the error
+	permanent                 // all its tokens, then a Permanent error
 	modes
 )
 
