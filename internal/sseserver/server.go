@@ -54,6 +54,9 @@ type Fault struct {
 	RetryAfter string        // HTTPError: the Retry-After header, if any
 	Gap        time.Duration // between two events
 	FirstDelay time.Duration // before the first event
+	// Hold, when not nil, holds the stream after its first event until
+	// it is closed: for measuring many streams open at once.
+	Hold <-chan struct{}
 }
 
 // Server is a running loopback server. Its zero value is not usable: make
@@ -70,11 +73,35 @@ type Server struct {
 	changed chan struct{} // closed and replaced whenever open changes
 }
 
-// Start serves on a loopback port. tokens says what a request's answer
-// is; plan says how the call-th request (from 1) is answered.
+// Start serves HTTP/1.1 on a loopback port. tokens says what a request's
+// answer is; plan says how the call-th request (from 1) is answered.
 func Start(tokens func(req string) []string, plan func(call int, req string) Fault) *Server {
+	return start(tokens, plan, false)
+}
+
+// StartH2C is Start, serving HTTP/2 without TLS as well: many streams
+// share a connection, so that thousands of them fit in a process's file
+// descriptors. Its clients need a transport that speaks it ([H2C]).
+func StartH2C(tokens func(req string) []string, plan func(call int, req string) Fault) *Server {
+	return start(tokens, plan, true)
+}
+
+// H2C returns a transport that speaks HTTP/2 without TLS.
+func H2C() *http.Transport {
+	var p http.Protocols
+	p.SetUnencryptedHTTP2(true)
+	return &http.Transport{Protocols: &p}
+}
+
+func start(tokens func(req string) []string, plan func(call int, req string) Fault, h2c bool) *Server {
 	s := &Server{tokens: tokens, plan: plan, changed: make(chan struct{})}
 	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
+	if h2c {
+		var p http.Protocols
+		p.SetHTTP1(true)
+		p.SetUnencryptedHTTP2(true)
+		s.srv.Config.Protocols = &p
+	}
 	s.srv.Config.ConnState = func(_ net.Conn, st http.ConnState) {
 		switch st {
 		case http.StateNew:
@@ -172,6 +199,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		}
+		if i == 1 && f.Hold != nil {
+			select {
+			case <-f.Hold:
+			case <-r.Context().Done():
+				return
+			}
+		}
 		if i > 0 && !pause(r.Context(), f.Gap) {
 			return
 		}
@@ -193,6 +227,20 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 // hijacked answers a request on the raw connection: nothing at all
 // (Refuse), or events and then a reset (Reset).
 func (s *Server) hijacked(w http.ResponseWriter, r *http.Request, f Fault, toks []string) {
+	if r.ProtoMajor == 2 {
+		// HTTP/2 has no raw connection to hand over: reset the stream.
+		if f.Kind == Reset {
+			w.Header().Set("Content-Type", "text/event-stream")
+			for i, tok := range toks {
+				if i == f.After {
+					break
+				}
+				fmt.Fprintf(w, "data: %s\n\n", quote(tok))
+			}
+			w.(http.Flusher).Flush()
+		}
+		panic(http.ErrAbortHandler)
+	}
 	conn, buf, err := w.(http.Hijacker).Hijack()
 	if err != nil {
 		return

@@ -367,6 +367,16 @@ func (r *results) print(w io.Writer) {
 
 	r.printTail(w)
 
+	fmt.Fprintln(w, "**Load over loopback HTTP** (n streams open at once through one group of three SSE servers over HTTP/2 without TLS, about 17% of answers faulty: 503 with Retry-After, resets before and after the first event, malformed events; every stream checked for mixed, duplicated or lost tokens)")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| streams | tokens/s | memory per open stream (client and server) | p99 time to first token |")
+	fmt.Fprintln(w, "| --- | --- | --- | --- |")
+	for _, n := range []int{1000, 10000} {
+		p := fmt.Sprintf("Load/streams=%d", n)
+		fmt.Fprintf(w, "| %d | %s | %s | %s |\n", n, fmtNum(r.get(p, "tokens/s"), ""), fmtNum(r.get(p, "B/stream"), "B"), fmtNum(r.get(p, "p99-ttft-ms"), "ms"))
+	}
+	fmt.Fprintln(w)
+
 	fmt.Fprintln(w, "**Stream stages** (per token, each on its own goroutine)")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "| stage | ns/token | ratio to the robust forwarder | allocs/token |")
