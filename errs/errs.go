@@ -47,6 +47,15 @@ var ErrTruncated = errors.New("the stream ended before it said it was done")
 // the attempt's provider.
 var ErrHedgeLost = errors.New("another attempt committed first")
 
+// ErrCommitTimeout is why a call stopped early when no attempt committed
+// within the group's commit timeout. It appears as [FailoverError.Err].
+var ErrCommitTimeout = errors.New("commit timeout: no answer started in time")
+
+// ErrMaxResumes is why a resumed stream ended when it failed again after
+// the call had resumed as many times as it may. It appears as
+// [ResumeError.Err].
+var ErrMaxResumes = errors.New("no resume left")
+
 // ErrCallTimeout is the cause of a call that ran past the group's maximum
 // call time. It stands in for a context error, which would wrongly suggest
 // that the caller's own context ended.

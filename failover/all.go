@@ -42,7 +42,7 @@ func (g *Group[Req, Tok]) All(ctx context.Context, req Req) iter.Seq2[Tok, error
 				}
 				return
 			}
-			r.emitted++
+			r.count(tok)
 			if !yield(tok, nil) {
 				return
 			}
@@ -68,7 +68,7 @@ func (r *run[Req, Tok]) yieldFast(ctx context.Context, a *attempt[Tok], yield fu
 			if ctx.Err() != nil {
 				return true
 			}
-			r.emitted++
+			r.count(tok)
 			if !yield(tok, nil) {
 				return false
 			}

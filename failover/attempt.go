@@ -12,8 +12,11 @@ import (
 
 // attempt is one try of one provider: its own context, its channels, and
 // what relay has learned of its outcome.
+//
+// An attempt is also the context its provider's Source is called with: its
+// own context, which also answers AttemptOf, at no allocation of its own.
 type attempt[Tok any] struct {
-	name   string
+	info   AttemptInfo
 	ctx    context.Context
 	cancel context.CancelCauseFunc
 	out    <-chan Tok   // nil once closed
@@ -27,12 +30,12 @@ type attempt[Tok any] struct {
 	began time.Time     // when it started; set only for health and events
 	ttft  time.Duration // its time to first content token, from began
 
-	num   int32 // this provider's try within the call, from 1
-	idx   int32 // the provider's entry in the call's order
-	rep   int32 // index in the report
-	seq   int32 // the call's attempts started before this one
-	ready bool  // its Source call returned: out and errc are set
-	known bool  // the outcome arrived on errc
+	idx      int32 // the provider's entry in the call's order
+	contents int32 // content tokens it sent
+	rep      int32 // index in the report
+	seq      int32 // the call's attempts started before this one
+	ready    bool  // its Source call returned: out and errc are set
+	known    bool  // the outcome arrived on errc
 	// final: take only what the attempt has already sent, without waiting:
 	// its outcome is an error, or relay stopped it (stop says why).
 	final bool
@@ -225,4 +228,17 @@ func (a *attempt[Tok]) arm(next bool) {
 	if a.w != nil {
 		a.w.arm(next)
 	}
+}
+
+// Deadline, Done, Err and Value make the attempt the context of its
+// provider's Source call.
+func (a *attempt[Tok]) Deadline() (time.Time, bool) { return a.ctx.Deadline() }
+func (a *attempt[Tok]) Done() <-chan struct{}       { return a.ctx.Done() }
+func (a *attempt[Tok]) Err() error                  { return a.ctx.Err() }
+
+func (a *attempt[Tok]) Value(key any) any {
+	if key == (attemptKey{}) {
+		return &a.info
+	}
+	return a.ctx.Value(key)
 }

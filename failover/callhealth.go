@@ -140,7 +140,7 @@ func (r *run[Req, Tok]) outcome(ctx context.Context, a *attempt[Tok], cause erro
 	hc := r.hc
 	o := r.judge(ctx, a, cause, committed)
 	for k, p := range hc.probes {
-		if p == a.name {
+		if p == a.info.Provider {
 			o.Probe = true
 			hc.probes = append(hc.probes[:k], hc.probes[k+1:]...)
 			break
@@ -164,7 +164,7 @@ func (r *run[Req, Tok]) applyDirect(ctx context.Context, a *attempt[Tok], cause 
 
 // judge says what an attempt's end means for its provider's health.
 func (r *run[Req, Tok]) judge(ctx context.Context, a *attempt[Tok], cause error, committed bool) Outcome {
-	o := Outcome{Provider: a.name}
+	o := Outcome{Provider: a.info.Provider}
 	switch {
 	case cause == nil && committed:
 		o.Result = Succeeded
@@ -225,7 +225,7 @@ func (r *run[Req, Tok]) changed(c Change) {
 //
 //go:noinline
 func (r *run[Req, Tok]) event(kind EventKind, a *attempt[Tok], err error, goesOn bool) {
-	e := Event{Kind: kind, Provider: a.name, Attempt: int(a.num), Err: err, GoesOn: goesOn}
+	e := Event{Kind: kind, Provider: a.info.Provider, Attempt: a.info.Number, Err: err, GoesOn: goesOn}
 	switch kind {
 	case AttemptStarted:
 		e.Hedge = r.h != nil && r.h.n > 0

@@ -32,6 +32,12 @@ const (
 	Recovered
 	// CallDone: the call ended, with Err (nil for success).
 	CallDone
+	// Held: an attempt sent its first content token, which it holds
+	// until it commits (see CommitAfter).
+	Held
+	// Resumed: a committed stream failed, with Err, and the call goes on
+	// from what the caller has, in a new phase (see Resume).
+	Resumed
 )
 
 func (k EventKind) String() string {
@@ -54,6 +60,10 @@ func (k EventKind) String() string {
 		return "Recovered"
 	case CallDone:
 		return "CallDone"
+	case Held:
+		return "Held"
+	case Resumed:
+		return "Resumed"
 	}
 	return fmt.Sprintf("EventKind(%d)", uint8(k))
 }

@@ -43,8 +43,9 @@ type Provider[Req, Tok any] struct {
 // valid and has no providers: every call ends with [errs.ErrNoProvider].
 type Group[Req, Tok any] struct {
 	providers []Provider[Req, Tok]
-	cfg       config         // every option, resolved once by New
-	content   func(Tok) bool // cfg.content, typed
+	cfg       config                        // every option, resolved once by New
+	content   func(Tok) bool                // cfg.content, typed
+	resume    func(Req, []Tok) (Req, error) // cfg.resume, typed
 	budget    *budget
 	hedges    *budget // HedgeBudget
 	ttft      *ttft   // AdaptiveHedge
@@ -100,6 +101,18 @@ func New[Req, Tok any](providers []Provider[Req, Tok], opts ...Option) *Group[Re
 	}
 	if cfg.adaptive != nil {
 		g.ttft = newTTFT(*cfg.adaptive)
+	}
+	if cfg.resume != nil {
+		f, ok := cfg.resume.(func(Req, []Tok) (Req, error))
+		if !ok {
+			var req Req
+			var tok Tok
+			panic(fmt.Sprintf("failover: Resume function is a %T, but the group's requests are %T and its tokens %T", cfg.resume, req, tok))
+		}
+		g.resume = f
+		if g.cfg.maxResumes < 0 {
+			g.cfg.maxResumes = 2
+		}
 	}
 	if cfg.content != nil {
 		f, ok := cfg.content.(func(Tok) bool)

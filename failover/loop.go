@@ -64,7 +64,15 @@ func (r *run[Req, Tok]) handle(ctx context.Context, a *attempt[Tok], tok Tok, ev
 		r.failPre(ctx, a, ctxErr(ctx))
 	case evEnd:
 		cause := a.endCause()
-		if cause == nil {
+		switch {
+		case cause == nil && len(a.held) > 0 && a.contents > 0:
+			// A clean end before the CommitAfter count: commit what it
+			// held, the last held token in the place of the next one.
+			last := a.held[len(a.held)-1]
+			a.held = a.held[:len(a.held)-1]
+			r.commit(ctx, a, last)
+			return
+		case cause == nil:
 			cause = errs.ErrEmpty
 		}
 		r.failPre(ctx, a, cause)
@@ -334,7 +342,7 @@ func (r *run[Req, Tok]) stopN(ctx context.Context) {
 		}
 		h.fl[k] = nil
 		r.end(ctx, a, cause)
-		r.fails = append(r.fails, &errs.AttemptError{Provider: a.name, Attempt: int(a.num), Err: cause})
+		r.fails = append(r.fails, &errs.AttemptError{Provider: a.info.Provider, Attempt: a.info.Number, Err: cause})
 		if r.g.cfg.observe != nil {
 			r.event(AttemptFailed, a, cause, false)
 		}

@@ -28,6 +28,11 @@ type config struct {
 	maxCall          time.Duration
 	budget           *budgetConfig
 
+	commitAfter   int           // CommitAfter; 0 and 1 commit at once
+	resume        any           // func(Req, []Tok) (Req, error), checked in New
+	maxResumes    int           // -1: the default
+	commitTimeout time.Duration // CommitTimeout
+
 	policy  Policy // Cooldown
 	health  Health // WithHealth
 	observe func(Event)
@@ -41,7 +46,7 @@ type config struct {
 
 // defaults is the config of a Group made without options.
 func defaults() config {
-	return config{attempts: 1, maxRetryAfter: time.Minute}
+	return config{attempts: 1, maxRetryAfter: time.Minute, maxResumes: -1}
 }
 
 type optionFunc func(*config)

@@ -136,7 +136,8 @@ func ctxErr(ctx context.Context) error {
 	err := ctx.Err()
 	c := context.Cause(ctx)
 	var ct *callTimeout
-	if errors.As(c, &ct) {
+	var mt *commitTimeout
+	if errors.As(c, &ct) || errors.As(c, &mt) {
 		return c
 	}
 	if c != nil && c != err {

@@ -25,11 +25,12 @@ type Attempt struct {
 	Start      time.Time     // when its Source was called
 	FirstToken time.Duration // from Start to its first content token; 0 if none arrived
 	Committed  bool          // whether its stream was the one the caller received
+	Resume     int           // 0 for the call's first phase; k for the k-th continuation (see Resume)
 	Err        error         // why it ended; nil for a clean end, context.Canceled (wrapped) when the caller cut it short
 }
 
 // Served returns the name of the provider whose stream committed, or "" if
-// none did.
+// none did; for a call that resumed, the last one that committed.
 func (r *Report) Served() string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -66,10 +67,15 @@ func (r *Report) add(a Attempt) int32 {
 	return int32(len(r.attempts) - 1)
 }
 
-func (r *Report) commit(i int32) {
+func (r *Report) firstToken(i int32) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.attempts[i].FirstToken = time.Since(r.attempts[i].Start)
+}
+
+func (r *Report) commit(i int32) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	r.attempts[i].Committed = true
 	r.served = r.attempts[i].Provider
 }

@@ -46,7 +46,10 @@ type run[Req, Tok any] struct {
 	done     bool
 	emitted  int // tokens the driver delivered
 	fails    []*errs.AttemptError
-	failSeq  []int32 // with hedging: when each failed attempt started
+	resumes  int // continuations started (see Resume)
+	res      *resumption[Req, Tok]
+	commitT  *time.Timer // CommitTimeout, until the first commit
+	failSeq  []int32     // with hedging: when each failed attempt started
 	err      error
 	stopCall func() // releases the MaxCallTime context, if any
 }
@@ -140,6 +143,12 @@ func (g *Group[Req, Tok]) begin(ctx context.Context, req Req) (*run[Req, Tok], c
 	if d := g.cfg.maxCall; d > 0 {
 		ctx, r.stopCall = context.WithTimeoutCause(ctx, d, &callTimeout{d})
 	}
+	if g.resume != nil {
+		r.res = &resumption[Req, Tok]{req: req}
+	}
+	if d := g.cfg.commitTimeout; d > 0 {
+		ctx = r.commitBy(ctx, d)
+	}
 	return r, ctx, nil
 }
 
@@ -166,6 +175,9 @@ func (r *run[Req, Tok]) next(ctx context.Context) (tok Tok, ok bool, err error) 
 	if r.h != nil && r.h.n > 0 {
 		r.stopN(ctx)
 	}
+	if r.res != nil && r.resumes > 0 && r.err != nil {
+		r.err = r.res.stopped(r, r.err)
+	}
 	return tok, false, r.err
 }
 
@@ -187,6 +199,16 @@ func (r *run[Req, Tok]) nextLive(ctx context.Context, a *attempt[Tok]) (tok Tok,
 		// Nothing more once ctx has ended, whatever is buffered.
 		return tok, false, r.failLive(ctx, a, ctxErr(ctx))
 	}
+	tok, ok, err = r.nextCommitted(ctx, a)
+	if !ok && !r.done {
+		// A committed stream failed and the call resumes.
+		return r.next(ctx)
+	}
+	return tok, ok, err
+}
+
+// nextCommitted is nextLive for the committed attempt a.
+func (r *run[Req, Tok]) nextCommitted(ctx context.Context, a *attempt[Tok]) (tok Tok, ok bool, err error) {
 	if r.pending {
 		if int(r.heldPos) < len(a.held) {
 			tok = a.held[r.heldPos]
@@ -250,19 +272,20 @@ func (r *run[Req, Tok]) start(ctx context.Context, i int) {
 // order, with its context, its report entry and its timeouts.
 func (r *run[Req, Tok]) newAttempt(ctx context.Context, i int) *attempt[Tok] {
 	a := &r.a0
-	if a.name != "" {
+	if a.info.Provider != "" {
 		a = new(attempt[Tok])
 	}
 	a.seq = r.started
 	r.started++
 	r.last = int32(i)
-	a.num = 1
+	a.info.Number = 1
 	if r.plan != nil {
 		r.plan.tries[i].n++
-		a.num = r.plan.tries[i].n
+		a.info.Number = int(r.plan.tries[i].n)
 	}
 	p := &r.g.providers[r.order[i]]
-	a.name, a.idx = p.Name, int32(i)
+	a.info.Provider, a.idx = p.Name, int32(i)
+	a.info.Hedge, a.info.Resume = r.h != nil && r.h.n > 0, r.resumes
 	a.ctx, a.cancel = context.WithCancelCause(ctx)
 	if r.rep != nil || p.FirstTokenTimeout > 0 || p.IdleTimeout > 0 || r.g.cfg.firstToken > 0 || r.g.cfg.idle > 0 || r.g.cfg.order == orderHealth || r.g.cfg.observe != nil {
 		r.extras(a, p)
@@ -294,12 +317,12 @@ func (r *run[Req, Tok]) extras(a *attempt[Tok], p *Provider[Req, Tok]) {
 
 // call calls the provider's Source, catching a panic in it.
 func call[Req, Tok any](a *attempt[Tok], src func(context.Context, Req) (<-chan Tok, <-chan error), req Req) {
-	a.pc.Try(func() { a.out, a.errc = src(a.ctx, req) })
+	a.pc.Try(func() { a.out, a.errc = src(a, req) })
 }
 
 //go:noinline
 func (r *run[Req, Tok]) reportStart(a *attempt[Tok]) {
-	a.rep = r.rep.add(Attempt{Provider: a.name, Number: int(a.num), Start: time.Now()})
+	a.rep = r.rep.add(Attempt{Provider: a.info.Provider, Number: a.info.Number, Start: time.Now(), Resume: a.info.Resume})
 }
 
 // failStart fails an attempt whose Source call panicked or returned a nil
@@ -343,20 +366,53 @@ func (r *run[Req, Tok]) take(ctx context.Context, a *attempt[Tok], tok Tok) {
 		a.held = append(a.held, tok)
 		return
 	}
+	if a.contents == 0 {
+		// The first content token: the first-token timeout is met.
+		if a.w != nil && !a.w.content() {
+			// A timeout ended the attempt as this token arrived.
+			cause := ctxErr(ctx)
+			if !a.halted(ctx) {
+				cause = a.stop
+			}
+			r.failPre(ctx, a, cause)
+			return
+		}
+		if !a.began.IsZero() {
+			a.ttft = time.Since(a.began)
+		}
+		if r.rep != nil {
+			r.rep.firstToken(a.rep)
+		}
+	}
+	a.contents++
+	if a.contents < int32(r.g.cfg.commitAfter) {
+		r.hold(a, tok)
+		return
+	}
+	r.commit(ctx, a, tok)
+}
+
+// hold keeps a content token of an attempt that has not yet sent the
+// CommitAfter count: it fails over with nothing shown if it fails now.
+func (r *run[Req, Tok]) hold(a *attempt[Tok], tok Tok) {
+	if !a.alive {
+		a.arm(true) // held: relay reads on at once
+	}
+	a.held = append(a.held, tok)
+	if a.contents == 1 && r.g.cfg.observe != nil {
+		r.event(Held, a, nil, false)
+	}
+}
+
+// commit makes a the attempt the caller receives, tok its last token
+// before reading on (after the tokens it held).
+func (r *run[Req, Tok]) commit(ctx context.Context, a *attempt[Tok], tok Tok) {
 	if !a.alive {
 		a.arm(false) // the caller gets this token first
 	}
-	if a.w != nil && !a.w.content() {
-		// A timeout ended the attempt as this token arrived.
-		cause := ctxErr(ctx)
-		if !a.halted(ctx) {
-			cause = a.stop
-		}
-		r.failPre(ctx, a, cause)
-		return
-	}
-	if !a.began.IsZero() {
-		a.ttft = time.Since(a.began)
+	if r.commitT != nil {
+		r.commitT.Stop()
+		r.commitT = nil
 	}
 	r.cur, r.live = nil, a
 	r.first, r.pending = tok, true
@@ -376,7 +432,7 @@ func (r *run[Req, Tok]) take(ctx context.Context, a *attempt[Tok], tok Tok) {
 func (r *run[Req, Tok]) failPre(ctx context.Context, a *attempt[Tok], cause error) {
 	r.end(ctx, a, cause)
 	r.cur = nil
-	r.fails = append(r.fails, &errs.AttemptError{Provider: a.name, Attempt: int(a.num), Err: cause})
+	r.fails = append(r.fails, &errs.AttemptError{Provider: a.info.Provider, Attempt: a.info.Number, Err: cause})
 	if r.h != nil {
 		r.removeN(a)
 		r.failSeq = append(r.failSeq, a.seq)
@@ -405,7 +461,10 @@ func (r *run[Req, Tok]) failLive(ctx context.Context, a *attempt[Tok], cause err
 		r.applyDirect(ctx, a, cause, true)
 	}
 	r.live = nil
-	err := &errs.CommittedError{Provider: a.name, Emitted: r.emitted, Err: cause}
+	err := &errs.CommittedError{Provider: a.info.Provider, Emitted: r.emitted, Err: cause}
+	if r.res != nil {
+		return r.resume(ctx, a, err)
+	}
 	r.finish(err)
 	return err
 }
@@ -444,6 +503,9 @@ func (r *run[Req, Tok]) close(ctx context.Context) {
 	}
 	if !r.done {
 		r.done, r.err = true, cause // the caller cut the call short
+	}
+	if r.commitT != nil {
+		r.commitT.Stop()
 	}
 	if r.stopCall != nil {
 		r.stopCall()

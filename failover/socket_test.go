@@ -55,7 +55,7 @@ func TestFaultsOverRealSockets(t *testing.T) {
 				g := failover.New([]failover.Provider[string, string]{
 					{Name: "faulty", Source: faulty.Source(client)},
 					{Name: "healthy", Source: healthy.Source(client)},
-				}, failover.FirstTokenTimeout(300*time.Millisecond), failover.IdleTimeout(300*time.Millisecond))
+				}, failover.FirstTokenTimeout(1500*time.Millisecond), failover.IdleTimeout(1500*time.Millisecond))
 				ctx, rep := failover.WithReport(t.Context())
 				got, err := f.collect(ctx, g, req)
 				if strings.Join(got, " ") != tc.want {

@@ -80,7 +80,7 @@ func (r *run[Req, Tok]) forward(ctx context.Context, out chan<- Tok) error {
 		}
 		select {
 		case out <- tok:
-			r.emitted++
+			r.count(tok)
 		case <-done:
 			return r.abort(ctx)
 		}
@@ -106,7 +106,7 @@ func (r *run[Req, Tok]) forwardFast(ctx context.Context, a *attempt[Tok], out ch
 			}
 			select {
 			case out <- tok:
-				r.emitted++
+				r.count(tok)
 			case <-done:
 				return false
 			}

@@ -34,7 +34,7 @@ func main() {
 	}
 }
 
-const firstTokenTimeout = 300 * time.Millisecond
+const firstTokenTimeout = time.Second
 
 // words streams the request's words back, with their spaces.
 func words(req string) []string {
