@@ -80,16 +80,17 @@ const (
 )
 
 type scenario struct {
-	scripts  [][]script // per provider, per try
-	modes    [][]mode
-	opts     []failover.Option
-	content  bool
-	idle     bool          // IdleTimeout(1s) is on
-	pull     bool          // Group.All rather than Group.Stream
-	stopAt   int           // the caller stops after this many tokens; -1: never
-	slow     time.Duration // the caller's pause per token
-	deadline time.Duration
-	desc     string
+	scripts     [][]script // per provider, per try
+	modes       [][]mode
+	opts        []failover.Option
+	content     bool
+	commitAfter int           // CommitAfter(n) when > 1
+	idle        bool          // IdleTimeout(1s) is on
+	pull        bool          // Group.All rather than Group.Stream
+	stopAt      int           // the caller stops after this many tokens; -1: never
+	slow        time.Duration // the caller's pause per token
+	deadline    time.Duration
+	desc        string
 }
 
 func decode(data []byte) scenario {
@@ -157,13 +158,17 @@ func decode(data []byte) scenario {
 	case 1, 2:
 		sc.opts = append(sc.opts, failover.Hedge(time.Duration(h-1)*500*time.Millisecond), failover.MaxInFlight(1+in.next()%3))
 	}
+	if c := in.next() % 3; c > 0 {
+		sc.commitAfter = 1 + c
+		sc.opts = append(sc.opts, failover.CommitAfter(sc.commitAfter))
+	}
 	sc.pull = in.next()%2 == 1
 	if in.next()%3 == 0 {
 		sc.stopAt = in.next() % 4
 	}
 	sc.slow = time.Duration(in.next()%3) * 700 * time.Millisecond
 	sc.deadline = time.Duration(1+in.next()%3) * 20 * time.Second
-	fmt.Fprintf(&d, "| opts %d pull %v stop %d slow %v", len(sc.opts), sc.pull, sc.stopAt, sc.slow)
+	fmt.Fprintf(&d, "| opts %d commitAfter %d pull %v stop %d slow %v", len(sc.opts), sc.commitAfter, sc.pull, sc.stopAt, sc.slow)
 	sc.desc = d.String()
 	return sc
 }
