@@ -52,7 +52,9 @@ type Event struct {
 // whose cooldown ended are the same for every process that names the same
 // Prefix, and every update is one atomic script, so that no two processes
 // race on them. A call costs at most one round trip as it starts (none
-// within CacheFor) and one when its stream ends, each bounded by Timeout.
+// within CacheFor) and, when its stream ends, one more only if it has
+// news for the shared health (a failure, a probe's outcome, the success of
+// a provider that had failures), each bounded by Timeout.
 //
 // When Redis is slow or down, calls do not fail and do not wait: Health
 // answers from the in-process health it keeps beside the shared one
@@ -75,6 +77,7 @@ type Health struct {
 
 type cached struct {
 	until int64 // Unix milliseconds; 0: not cooling
+	fails int64 // consecutive failures
 	at    time.Time
 }
 
@@ -149,9 +152,9 @@ func (h *Health) Check(ctx context.Context, policy failover.Policy, names []stri
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for i := range into {
-		st, until := pair(res, i)
+		st, until, fails := triple(res, i)
 		into[i].Cooling, into[i].Probe = st == 1, st == 2
-		h.cache[names[i]] = cached{until: until, at: now}
+		h.cache[names[i]] = cached{until: until, fails: fails, at: now}
 	}
 }
 
@@ -177,18 +180,38 @@ func (h *Health) fromCache(names []string, now time.Time, into []failover.Status
 	return true
 }
 
-// pair reads the i-th {state, until} of a check's answer.
-func pair(res []any, i int) (state, until int64) {
+// triple reads the i-th {state, until, fails} of a check's answer.
+func triple(res []any, i int) (state, until, fails int64) {
 	if i >= len(res) {
-		return 0, 0
+		return 0, 0, 0
 	}
 	p, _ := res[i].([]any)
-	if len(p) < 2 {
-		return 0, 0
+	if len(p) < 3 {
+		return 0, 0, 0
 	}
 	state, _ = p[0].(int64)
 	until, _ = p[1].(int64)
-	return state, until
+	fails, _ = p[2].(int64)
+	return state, until, fails
+}
+
+// news keeps the outcomes that change the shared health: failures,
+// probes, and successes of providers that this process last saw with
+// failures or a cooldown. A success of a provider seen in full health
+// changes nothing, so a call to healthy providers writes nothing.
+func (h *Health) news(outcomes []failover.Outcome) []failover.Outcome {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var keep []failover.Outcome
+	for _, o := range outcomes {
+		c, seen := h.cache[o.Provider]
+		quiet := o.Result == failover.Neutral && !o.Probe ||
+			o.Result == failover.Succeeded && !o.Probe && seen && c.until == 0 && c.fails == 0
+		if !quiet {
+			keep = append(keep, o)
+		}
+	}
+	return keep
 }
 
 // Record implements [failover.Health].
@@ -198,6 +221,9 @@ func (h *Health) Record(ctx context.Context, policy failover.Policy, outcomes []
 		return
 	}
 	h.local.Record(ctx, policy, outcomes, now, nil)
+	if outcomes = h.news(outcomes); len(outcomes) == 0 {
+		return // nothing that changes the shared health: no round trip
+	}
 	keys := make([]string, len(outcomes))
 	args := make([]any, 0, 4+3*len(outcomes))
 	ttl := max(h.opts.TTL, policy.Cooldown*failover.MaxCooldownFactor)
@@ -219,6 +245,16 @@ func (h *Health) Record(ctx context.Context, policy failover.Policy, outcomes []
 	}
 	h.restored(now)
 	h.mu.Lock()
+	for _, o := range outcomes {
+		c := h.cache[o.Provider]
+		switch o.Result {
+		case failover.Failed:
+			c.fails++
+		case failover.Succeeded:
+			c.fails, c.until = 0, 0
+		}
+		h.cache[o.Provider] = c
+	}
 	var changes []failover.Change
 	for _, r := range res {
 		p, _ := r.([]any)
@@ -232,7 +268,7 @@ func (h *Health) Record(ctx context.Context, policy failover.Policy, outcomes []
 			continue
 		}
 		name := outcomes[i-1].Provider
-		h.cache[name] = cached{until: until, at: now}
+		h.cache[name] = cached{until: until, fails: h.cache[name].fails, at: now}
 		changes = append(changes, failover.Change{Provider: name, Cooling: kind == 1, Until: time.UnixMilli(until)})
 	}
 	h.mu.Unlock()

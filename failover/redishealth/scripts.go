@@ -5,16 +5,17 @@ import "github.com/redis/go-redis/v9"
 // checkScript reads the health of each provider in KEYS for a call
 // starting at ARGV[1] (Unix milliseconds), and claims the probe of each
 // one whose cooldown has ended, unless another call claimed it less than
-// ARGV[2] milliseconds ago. It answers, per key, {state, until}: state 0
-// healthy, 1 cooling (or probed by another call), 2 probe claimed.
+// ARGV[2] milliseconds ago. It answers, per key, {state, until, fails}:
+// state 0 healthy, 1 cooling (or probed by another call), 2 probe claimed.
 var checkScript = redis.NewScript(`
 local now = tonumber(ARGV[1])
 local age = tonumber(ARGV[2])
 local out = {}
 for i, k in ipairs(KEYS) do
-  local v = redis.call('HMGET', k, 'until', 'probe')
+  local v = redis.call('HMGET', k, 'until', 'probe', 'fails')
   local untilv = tonumber(v[1]) or 0
   local probe = tonumber(v[2]) or 0
+  local fails = tonumber(v[3]) or 0
   local st = 0
   if untilv > 0 then
     st = 1
@@ -23,7 +24,7 @@ for i, k in ipairs(KEYS) do
       st = 2
     end
   end
-  out[i] = {st, untilv}
+  out[i] = {st, untilv, fails}
 end
 return out
 `)

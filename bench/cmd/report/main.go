@@ -367,6 +367,21 @@ func (r *results) print(w io.Writer) {
 
 	r.printTail(w)
 
+	fmt.Fprintln(w, "**Health across calls** (a call that streams one token through eight providers, the first of which serves)")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| health | ns/call | ratio to no health | allocs |")
+	fmt.Fprintln(w, "| --- | --- | --- | --- |")
+	for _, h := range []struct{ name, label string }{
+		{"none", "none"},
+		{"in-process", "`Cooldown`, in process"},
+		{"redis", "`Cooldown`, shared through redis-server on loopback (`redishealth`)"},
+		{"redis-cached", "the same with `CacheFor: 1s`"},
+	} {
+		fmt.Fprintf(w, "| %s | %s | %s | %s |\n", h.label, fmtNum(r.get("Health/"+h.name, "ns/op"), "ns"),
+			fmtRatio(r.ratio("Health/"+h.name, "Health/none")), fmtNum(r.get("Health/"+h.name, "allocs/op"), ""))
+	}
+	fmt.Fprintln(w)
+
 	fmt.Fprintln(w, "**Load over loopback HTTP** (n streams open at once through one group of three SSE servers over HTTP/2 without TLS, about 17% of answers faulty: 503 with Retry-After, resets before and after the first event, malformed events; every stream checked for mixed, duplicated or lost tokens)")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "| streams | tokens/s | memory per open stream (client and server) | p99 time to first token |")
