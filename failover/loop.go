@@ -235,6 +235,13 @@ func (r *run[Req, Tok]) waitN(ctx context.Context) {
 			a.waited = false
 		}
 	}
+	// The other attempts' waits stay open while this event is handled, but
+	// their idle clocks stand still: what the handling costs (a predicate,
+	// an observer, a classifier of the caller's) is not their silence.
+	if r.idleOthers(k) {
+		r.pauseOthers(k, true)
+		defer r.pauseOthers(k, false)
+	}
 	if begun != nil {
 		r.begun(ctx, begun)
 	}
@@ -362,6 +369,32 @@ func (r *run[Req, Tok]) sortFails() {
 		for j := i; j > 0 && r.failSeq[j] < r.failSeq[j-1]; j-- {
 			r.fails[j], r.fails[j-1] = r.fails[j-1], r.fails[j]
 			r.failSeq[j], r.failSeq[j-1] = r.failSeq[j-1], r.failSeq[j]
+		}
+	}
+}
+
+// idleOthers reports whether an attempt other than slot k has a watch
+// (a first-token or idle timeout) running on an open wait.
+func (r *run[Req, Tok]) idleOthers(k int) bool {
+	for j, a := range r.h.fl {
+		if j != k && a != nil && a.waited && a.w != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// pauseOthers stops (or restarts) the idle clocks of the attempts other
+// than slot k that are waited for.
+func (r *run[Req, Tok]) pauseOthers(k int, pause bool) {
+	for j, a := range r.h.fl {
+		if j == k || a == nil || !a.waited || a.w == nil {
+			continue
+		}
+		if pause {
+			a.w.pause()
+		} else {
+			a.w.resume()
 		}
 	}
 }

@@ -32,6 +32,7 @@ type watch struct {
 	firstAt time.Time // when the first-token timeout ends the attempt; zero once content arrived
 	tickAt  time.Time // the next idle tick; zero until the attempt shows a sign of life
 	last    uint64    // seq at the previous tick if relay was waiting then, else 0
+	paused  time.Time // the idle clock stands still since then; zero: running
 	done    bool      // fired or stopped
 }
 
@@ -105,6 +106,9 @@ func (w *watch) fire() {
 	if w.done {
 		return
 	}
+	if !w.paused.IsZero() {
+		return // the clocks stand still: resume re-arms the timer
+	}
 	now := time.Now()
 	if !w.firstAt.IsZero() && !now.Before(w.firstAt) {
 		w.done = true
@@ -125,6 +129,33 @@ func (w *watch) fire() {
 		w.tickAt = now.Add(w.idle)
 	}
 	w.schedule()
+}
+
+// pause stops the clocks while relay handles something else (another
+// attempt's event, a callback of the caller's) with this attempt's wait
+// still open: nothing fires meanwhile, and resume moves the first-token
+// deadline and the next tick later by the time paused, which must not
+// count against the provider.
+func (w *watch) pause() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.paused = time.Now()
+}
+
+func (w *watch) resume() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	d := time.Since(w.paused)
+	if !w.tickAt.IsZero() {
+		w.tickAt = w.tickAt.Add(d)
+	}
+	if !w.firstAt.IsZero() {
+		w.firstAt = w.firstAt.Add(d)
+	}
+	w.paused = time.Time{}
+	if !w.done {
+		w.schedule()
+	}
 }
 
 // stop disarms the timer for good. A firing already under way finds done
