@@ -138,7 +138,9 @@ func (r *run[Req, Tok]) fill(ctx context.Context) bool {
 // h.started once the call returns.
 func (r *run[Req, Tok]) startAsync(ctx context.Context, i int) {
 	h := r.h
-	a := r.newAttempt(ctx, i)
+	a := r.newAttempt(i)
+	a.ctx, a.cancel = context.WithCancelCause(ctx)
+	r.setup(a)
 	for k := range h.fl {
 		if h.fl[k] == nil {
 			h.fl[k] = a
@@ -291,7 +293,7 @@ func (r *run[Req, Tok]) begun(ctx context.Context, a *attempt[Tok]) {
 		return
 	}
 	a.ready = true
-	if a.out == nil || a.errc == nil || a.pc.Recovered() != nil {
+	if a.out == nil || a.errc == nil || a.panicked != nil {
 		r.failStart(ctx, a)
 	}
 }

@@ -15,12 +15,17 @@ type resumption[Req, Tok any] struct {
 	failures  []*errs.CommittedError
 }
 
-// count notes a token handed to the caller.
+// count notes a token handed to the caller. It stays small enough to be
+// inlined into the committed loops.
 func (r *run[Req, Tok]) count(tok Tok) {
 	r.emitted++
 	if r.res != nil {
-		r.res.delivered = append(r.res.delivered, tok)
+		r.res.keep(tok)
 	}
+}
+
+func (res *resumption[Req, Tok]) keep(tok Tok) {
+	res.delivered = append(res.delivered, tok)
 }
 
 // resume goes on after the committed attempt a failed with ce: it builds

@@ -44,7 +44,8 @@ type run[Req, Tok any] struct {
 	started  int32 // attempts started in this call
 	pending  bool
 	done     bool
-	emitted  int // tokens the driver delivered
+	clean    bool // the committed stream ended cleanly; close ends its attempt
+	emitted  int  // tokens the driver delivered
 	fails    []*errs.AttemptError
 	resumes  int // continuations started (see Resume)
 	res      *resumption[Req, Tok]
@@ -155,21 +156,20 @@ func (g *Group[Req, Tok]) begin(ctx context.Context, req Req) (*run[Req, Tok], c
 // next returns the next token for the caller, or ok == false and the call's
 // final error (nil for success).
 func (r *run[Req, Tok]) next(ctx context.Context) (tok Tok, ok bool, err error) {
-	if a := r.live; a != nil {
-		return r.nextLive(ctx, a)
-	}
 	for !r.done {
+		if a := r.live; a != nil {
+			if tok, ok, err = r.nextLive(ctx, a); ok || r.done {
+				return tok, ok, err
+			}
+			continue // a committed stream failed and the call resumes
+		}
 		switch {
 		case r.h != nil:
 			r.stepN(ctx)
 		case r.cur == nil:
 			r.launchNext(ctx)
-			continue
 		default:
 			r.step(ctx, r.cur)
-		}
-		if a := r.live; a != nil {
-			return r.nextLive(ctx, a)
 		}
 	}
 	if r.h != nil && r.h.n > 0 {
@@ -199,16 +199,6 @@ func (r *run[Req, Tok]) nextLive(ctx context.Context, a *attempt[Tok]) (tok Tok,
 		// Nothing more once ctx has ended, whatever is buffered.
 		return tok, false, r.failLive(ctx, a, ctxErr(ctx))
 	}
-	tok, ok, err = r.nextCommitted(ctx, a)
-	if !ok && !r.done {
-		// A committed stream failed and the call resumes.
-		return r.next(ctx)
-	}
-	return tok, ok, err
-}
-
-// nextCommitted is nextLive for the committed attempt a.
-func (r *run[Req, Tok]) nextCommitted(ctx context.Context, a *attempt[Tok]) (tok Tok, ok bool, err error) {
 	if r.pending {
 		if int(r.heldPos) < len(a.held) {
 			tok = a.held[r.heldPos]
@@ -230,11 +220,10 @@ func (r *run[Req, Tok]) nextCommitted(ctx context.Context, a *attempt[Tok]) (tok
 			if cause := a.endCause(); cause != nil {
 				return tok, false, r.failLive(ctx, a, cause)
 			}
-			r.end(ctx, a, nil)
-			if r.direct {
-				r.applyDirect(ctx, a, nil, true)
-			}
-			r.live = nil
+			// A clean end. close ends the attempt, from the top of the
+			// driver's stack: cancelling a context under this deep frame
+			// would grow the relay goroutine's small stack.
+			r.clean = true
 			r.finish(nil)
 			return tok, false, nil
 		}
@@ -259,18 +248,24 @@ func (r *run[Req, Tok]) launchNext(ctx context.Context) {
 // start calls the Source of the provider at entry i of the order, on the
 // driver's goroutine.
 func (r *run[Req, Tok]) start(ctx context.Context, i int) {
-	a := r.newAttempt(ctx, i)
+	a := r.newAttempt(i)
+	// The context is made here rather than in newAttempt: registering a
+	// child with a cancelable parent is deep, and on the caller's
+	// goroutine (the pull form) or the relay goroutine one frame less
+	// keeps their stacks from growing.
+	a.ctx, a.cancel = context.WithCancelCause(ctx)
+	r.setup(a)
 	r.cur = a
 	call(a, r.g.providers[r.order[i]].Source, r.req)
 	a.ready = true
-	if a.out == nil || a.errc == nil || a.pc.Recovered() != nil {
+	if a.out == nil || a.errc == nil || a.panicked != nil {
 		r.failStart(ctx, a)
 	}
 }
 
 // newAttempt makes the next attempt, of the provider at entry i of the
-// order, with its context, its report entry and its timeouts.
-func (r *run[Req, Tok]) newAttempt(ctx context.Context, i int) *attempt[Tok] {
+// order; the caller gives it its context, then calls setup.
+func (r *run[Req, Tok]) newAttempt(i int) *attempt[Tok] {
 	a := &r.a0
 	if a.info.Provider != "" {
 		a = new(attempt[Tok])
@@ -286,11 +281,16 @@ func (r *run[Req, Tok]) newAttempt(ctx context.Context, i int) *attempt[Tok] {
 	p := &r.g.providers[r.order[i]]
 	a.info.Provider, a.idx = p.Name, int32(i)
 	a.info.Hedge, a.info.Resume = r.h != nil && r.h.n > 0, r.resumes
-	a.ctx, a.cancel = context.WithCancelCause(ctx)
+	return a
+}
+
+// setup gives an attempt that has its context what only some need: a
+// report entry, timeouts, a start time, an event.
+func (r *run[Req, Tok]) setup(a *attempt[Tok]) {
+	p := &r.g.providers[r.order[a.idx]]
 	if r.rep != nil || p.FirstTokenTimeout > 0 || p.IdleTimeout > 0 || r.g.cfg.firstToken > 0 || r.g.cfg.idle > 0 || r.g.cfg.order == orderHealth || r.g.cfg.observe != nil {
 		r.extras(a, p)
 	}
-	return a
 }
 
 // extras sets up what only some attempts need: a report entry, timeouts,
@@ -317,7 +317,8 @@ func (r *run[Req, Tok]) extras(a *attempt[Tok], p *Provider[Req, Tok]) {
 
 // call calls the provider's Source, catching a panic in it.
 func call[Req, Tok any](a *attempt[Tok], src func(context.Context, Req) (<-chan Tok, <-chan error), req Req) {
-	a.pc.Try(func() { a.out, a.errc = src(a, req) })
+	defer a.catch()
+	a.out, a.errc = src(a, req)
 }
 
 //go:noinline
@@ -331,9 +332,9 @@ func (r *run[Req, Tok]) reportStart(a *attempt[Tok]) {
 //go:noinline
 func (r *run[Req, Tok]) failStart(ctx context.Context, a *attempt[Tok]) {
 	var cause error
-	switch rec := a.pc.Recovered(); {
-	case rec != nil:
-		cause = &errs.PanicError{Value: rec.Value, Stack: rec.Stack}
+	switch {
+	case a.panicked != nil:
+		cause = a.panicked
 	case a.out == nil && a.errc == nil:
 		cause = fmt.Errorf("%w: it returned nil token and error channels", errs.ErrContract)
 	case a.out == nil:
@@ -482,6 +483,13 @@ func (r *run[Req, Tok]) close(ctx context.Context) {
 	cause := errStopped
 	if ctx.Err() != nil {
 		cause = ctxErr(ctx)
+	}
+	if a := r.live; a != nil && r.clean {
+		r.end(ctx, a, nil)
+		if r.direct {
+			r.applyDirect(ctx, a, nil, true)
+		}
+		r.live = nil
 	}
 	for _, a := range [...]*attempt[Tok]{r.cur, r.live} {
 		if a != nil {
