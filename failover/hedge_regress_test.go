@@ -5,12 +5,15 @@ import (
 	"errors"
 	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
 
 	"github.com/relay-go/relay/errs"
 	"github.com/relay-go/relay/failover"
+	"github.com/relay-go/relay/stream"
 	"github.com/relay-go/relay/stream/streamtest"
 )
 
@@ -124,5 +127,57 @@ func TestHedgeRegressionLoserSourceGoroutineEnds(t *testing.T) {
 		<-errc
 		a.Wait()
 		b.Wait()
+	})
+}
+
+// Bug: a call whose hedge delay passed with no provider left to try spent
+// the hedge budget all the same, so calls that could not hedge starved
+// the ones that could.
+func TestHedgeRegressionBudgetPaysOnlyForHedgesStarted(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var bTries atomic.Int64
+		slow := func(count bool) stream.Source[string, string] {
+			return func(ctx context.Context, req string) (<-chan string, <-chan error) {
+				if count {
+					bTries.Add(1)
+				}
+				out, errc := make(chan string), make(chan error, 1)
+				go func() {
+					defer close(out)
+					defer close(errc)
+					select {
+					case <-time.After(2 * time.Second):
+						out <- req
+					case <-ctx.Done():
+						errc <- ctx.Err()
+					}
+				}()
+				return out, errc
+			}
+		}
+		g := failover.New([]failover.Provider[string, string]{
+			{Name: "a", Source: slow(false)},
+			{Name: "b", Source: slow(true)},
+		}, failover.Hedge(100*time.Millisecond), failover.HedgeBudget(0.5))
+		run := func(n int, ctx context.Context) {
+			var wg sync.WaitGroup
+			for range n {
+				wg.Go(func() {
+					if _, err := drain(g.All(ctx, "req")); err != nil {
+						t.Errorf("call failed: %v", err)
+					}
+				})
+			}
+			wg.Wait()
+		}
+		// 20 calls that may not use b: their hedge delay passes with
+		// nothing left to try.
+		run(20, failover.Ignore(t.Context(), "b"))
+		// 10 calls that may: 30 calls in the window allow 15 hedges, and
+		// none has been started yet.
+		run(10, t.Context())
+		if n := bTries.Load(); n != 10 {
+			t.Errorf("b was tried %d times, want 10: every call of the second round can hedge", n)
+		}
 	})
 }

@@ -20,6 +20,7 @@ type hedging[Tok any] struct {
 	want    int                        // attempts the call wants in flight
 	max     int                        // MaxInFlight
 	noHedge bool                       // the hedge budget said no for this call
+	unpaid  bool                       // want counts a hedge not yet paid for from the hedge budget
 	last    time.Time                  // when the latest attempt started
 	wake    time.Time                  // when the plan lets the next try start
 	timer   *time.Timer
@@ -90,12 +91,10 @@ func (r *run[Req, Tok]) fill(ctx context.Context) bool {
 	}
 	now := time.Now()
 	if h.n > 0 && h.n == h.want && h.want < h.max && !h.noHedge && !now.Before(h.last.Add(r.g.hedgeDelay())) {
-		// No commit within the hedge delay: one more beside them.
-		if b := r.g.hedges; b != nil && !b.spend() {
-			h.noHedge = true
-		} else {
-			h.want++
-		}
+		// No commit within the hedge delay: one more beside them, paid
+		// for from the hedge budget when it starts.
+		h.want++
+		h.unpaid = r.g.hedges != nil
 	}
 	h.wake = time.Time{}
 	if h.n >= h.want {
@@ -112,11 +111,18 @@ func (r *run[Req, Tok]) fill(ctx context.Context) bool {
 		return true
 	case !ok:
 		// Nothing left to try: wait for the attempts in flight.
-		h.want, h.noHedge = h.n, true
+		h.want, h.noHedge, h.unpaid = h.n, true, false
 		return false
 	case i < 0:
 		h.wake = wake
 		return false
+	}
+	if h.unpaid {
+		h.unpaid = false
+		if !r.g.hedges.spend() {
+			h.want, h.noHedge = h.n, true
+			return false
+		}
 	}
 	if r.started > 0 {
 		if b := r.g.budget; b != nil && !b.spend() {

@@ -109,6 +109,9 @@ func Weighted(seed uint64) Option {
 // [errs.ErrFirstTokenTimeout] and the call fails over. Zero, the default,
 // waits as long as the caller's context allows. The time a Source call
 // itself takes counts; a Source that blocks is told through its context.
+// One that blocks and ignores its context breaks the contract's rule 4 and
+// holds the call until it returns, except under [Hedge], where each Source
+// call runs on a goroutine of its own and the call moves on at the timeout.
 // The timer runs once per attempt and costs nothing per token.
 // FirstTokenTimeout panics if d < 0.
 func FirstTokenTimeout(d time.Duration) Option {

@@ -86,7 +86,7 @@ func (r *run[Req, Tok]) continueWith(failed *attempt[Tok], req Req) {
 	r.fails, r.failSeq = nil, nil
 	r.pending, r.heldPos = false, 0
 	if h := r.h; h != nil {
-		h.want, h.noHedge, h.wake = 1, false, time.Time{}
+		h.want, h.noHedge, h.unpaid, h.wake = 1, false, false, time.Time{}
 	}
 	if r.g.cfg.observe != nil {
 		r.event(Resumed, failed, r.res.failures[len(r.res.failures)-1].Err, true)
