@@ -188,6 +188,28 @@ func (a *attempt[Tok]) endCause() error {
 	return a.stop
 }
 
+// cut is why a committed attempt ended when the caller's context (or
+// MaxCallTime) did: the context's error, with the provider's own error
+// beside it when one was already waiting on the error channel, so that
+// a failure that raced the caller's deadline is not lost. An error that
+// is only the provider's reaction to the cancellation adds nothing.
+func (a *attempt[Tok]) cut(ctx context.Context) error {
+	stop := ctxErr(ctx)
+	said := a.outcome
+	if !a.known && a.errc != nil {
+		select {
+		case err, ok := <-a.errc:
+			a.setOutcome(err, ok)
+			said = a.outcome
+		default:
+		}
+	}
+	if said == nil || errors.Is(said, context.Canceled) || errors.Is(said, context.DeadlineExceeded) {
+		return stop
+	}
+	return &stopError{stop: stop, said: said}
+}
+
 // stopError is the cause of an attempt that relay stopped while the
 // provider's own error was arriving: both count.
 type stopError struct{ stop, said error }

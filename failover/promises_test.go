@@ -570,3 +570,41 @@ func TestNoTokenAfterTheCallEnded(t *testing.T) {
 		})
 	}
 }
+
+// A provider error already waiting when the caller's context ends is kept
+// beside the context's error, not lost to it.
+func TestErrorRacingTheCallerIsKept(t *testing.T) {
+	t.Parallel()
+	sent := make(chan struct{})
+	src := func(ctx context.Context, req string) (<-chan string, <-chan error) {
+		out, errc := make(chan string), make(chan error, 1)
+		go func() {
+			defer close(out)
+			defer close(errc)
+			select {
+			case out <- "x":
+			case <-ctx.Done():
+				return
+			}
+			errc <- errA
+			close(sent)
+			<-ctx.Done()
+		}()
+		return out, errc
+	}
+	g := failover.New([]failover.Provider[string, string]{{Name: "a", Source: src}})
+	ctx, cancel := context.WithCancel(t.Context())
+	var err error
+	for _, e := range g.All(ctx, "req") {
+		if e != nil {
+			err = e
+			break
+		}
+		<-sent
+		cancel()
+	}
+	var ce *errs.CommittedError
+	if !errors.As(err, &ce) || !errors.Is(err, context.Canceled) || !errors.Is(err, errA) {
+		t.Errorf("err = %v, want a CommittedError with both context.Canceled and a's error", err)
+	}
+}

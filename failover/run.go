@@ -197,7 +197,7 @@ func (r *run[Req, Tok]) fast() *attempt[Tok] {
 func (r *run[Req, Tok]) nextLive(ctx context.Context, a *attempt[Tok]) (tok Tok, ok bool, err error) {
 	if ctx.Err() != nil {
 		// Nothing more once ctx has ended, whatever is buffered.
-		return tok, false, r.failLive(ctx, a, ctxErr(ctx))
+		return tok, false, r.failLive(ctx, a, a.cut(ctx))
 	}
 	if r.pending {
 		if int(r.heldPos) < len(a.held) {
@@ -215,7 +215,7 @@ func (r *run[Req, Tok]) nextLive(ctx context.Context, a *attempt[Tok]) (tok Tok,
 		case evToken:
 			return tok, true, nil
 		case evCancel:
-			return tok, false, r.failLive(ctx, a, ctxErr(ctx))
+			return tok, false, r.failLive(ctx, a, a.cut(ctx))
 		case evEnd:
 			if cause := a.endCause(); cause != nil {
 				return tok, false, r.failLive(ctx, a, cause)
@@ -473,7 +473,7 @@ func (r *run[Req, Tok]) failLive(ctx context.Context, a *attempt[Tok], cause err
 // abort ends the call because the caller's context ended while a token
 // of the committed attempt was being delivered.
 func (r *run[Req, Tok]) abort(ctx context.Context) error {
-	return r.failLive(ctx, r.live, ctxErr(ctx))
+	return r.failLive(ctx, r.live, r.live.cut(ctx))
 }
 
 // close cancels whatever is still in flight; the driver defers it, so an
