@@ -594,6 +594,7 @@ func TestErrorRacingTheCallerIsKept(t *testing.T) {
 	}
 	g := failover.New([]failover.Provider[string, string]{{Name: "a", Source: src}})
 	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
 	var err error
 	for _, e := range g.All(ctx, "req") {
 		if e != nil {
