@@ -71,8 +71,8 @@ func (k EventKind) String() string {
 // Event is one thing that happened in a call of a group, for an observer
 // given with [Observe].
 type Event struct {
-	Kind EventKind
-	Time time.Time
+	Kind EventKind // what happened; the other fields say to whom
+	Time time.Time // when the group saw it, from time.Now
 	// Call numbers the group's calls from 1, so that an observer can tell
 	// apart the events of concurrent calls.
 	Call       uint64

@@ -139,3 +139,31 @@ func ExampleObserve() {
 	fmt.Println(kinds)
 	// Output: [AttemptStarted FirstToken Committed CallDone]
 }
+
+// loggedHealth wraps a Health and prints every change of health it
+// records: a way to export cooldowns to a metrics system.
+type loggedHealth struct{ failover.Health }
+
+func (h loggedHealth) Record(ctx context.Context, p failover.Policy, outcomes []failover.Outcome, now time.Time, changed func(failover.Change)) {
+	h.Health.Record(ctx, p, outcomes, now, func(c failover.Change) {
+		fmt.Printf("health: %s cooling=%v\n", c.Provider, c.Cooling)
+		if changed != nil {
+			changed(c)
+		}
+	})
+}
+
+// WithHealth gives a group a Health of the caller's: here the in-process
+// one, wrapped to print each change it records.
+func ExampleWithHealth() {
+	g := failover.New([]failover.Provider[string, string]{
+		{Name: "primary", Source: stream.FromSlice[string, string](nil, errors.New("503"))},
+		{Name: "backup", Source: stream.FromSlice[string]([]string{"ok"}, nil)},
+	}, failover.Cooldown(1, time.Minute), failover.WithHealth(loggedHealth{failover.NewHealth()}))
+
+	toks, err := stream.Collect(context.Background(), g.Stream, "q")
+	fmt.Println(toks, err)
+	// Output:
+	// health: primary cooling=true
+	// [ok] <nil>
+}

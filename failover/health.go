@@ -103,8 +103,8 @@ func (r Result) String() string {
 // Outcome is one attempt's outcome for health, or a claimed probe that
 // was not tried (Neutral, with Probe set).
 type Outcome struct {
-	Provider string
-	Result   Result
+	Provider string // the provider's name, as in the group
+	Result   Result // what the attempt says of the provider
 	// FirstToken is a Succeeded attempt's time to first content token,
 	// measured when the group orders by health ([ByHealth]) or has an
 	// observer; 0 otherwise.
@@ -120,11 +120,12 @@ type Outcome struct {
 
 // Change is a provider's health changing, reported by Record.
 type Change struct {
-	Provider string
-	// Cooling is true when a cooldown started, until Until, and false when
-	// the provider recovered.
+	Provider string // the provider's name, as in the group
+	// Cooling is true when a cooldown started and false when the
+	// provider recovered.
 	Cooling bool
-	Until   time.Time
+	// Until is when the cooldown that started ends; zero for a recovery.
+	Until time.Time
 }
 
 // Cooldown turns on cooldown across calls: after failures consecutive

@@ -454,3 +454,67 @@ func TestHealthOptionsPanicOnMisuse(t *testing.T) {
 		})
 	}
 }
+
+// TestCooldownDoublingStopsAtTheMaximum drives a Health through failed
+// probes and checks each cooldown's length: d, 2d, 4d, ... up to
+// MaxCooldownFactor × d, and d again once the provider recovered.
+func TestCooldownDoublingStopsAtTheMaximum(t *testing.T) {
+	t.Parallel()
+	h := failover.NewHealth()
+	policy := failover.Policy{Failures: 1, Cooldown: time.Second}
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	names := []string{"a"}
+	into := make([]failover.Status, 1)
+	// fail records one failed attempt of a, as a probe when probe is
+	// set, and returns how long the cooldown it started lasts.
+	fail := func(probe bool) time.Duration {
+		t.Helper()
+		var until time.Time
+		h.Record(t.Context(), policy, []failover.Outcome{{Provider: "a", Result: failover.Failed, Probe: probe}}, now,
+			func(c failover.Change) {
+				if c.Provider != "a" || !c.Cooling {
+					t.Fatalf("change %+v, want a cooling", c)
+				}
+				until = c.Until
+			})
+		if until.IsZero() {
+			t.Fatal("a failure did not start a cooldown")
+		}
+		return until.Sub(now)
+	}
+	// probe waits out the cooldown and claims a's probe.
+	probe := func(d time.Duration) {
+		t.Helper()
+		h.Check(t.Context(), policy, names, now.Add(d-time.Nanosecond), into)
+		if !into[0].Cooling || into[0].Probe {
+			t.Fatalf("just before the cooldown ended a's status is %+v, want cooling and no probe", into[0])
+		}
+		now = now.Add(d)
+		h.Check(t.Context(), policy, names, now, into)
+		if !into[0].Probe {
+			t.Fatalf("once the cooldown ended a's status is %+v, want this call to hold its probe", into[0])
+		}
+	}
+	want := time.Second
+	if got := fail(false); got != want {
+		t.Fatalf("first cooldown %v, want %v", got, want)
+	}
+	for i := range 10 {
+		probe(want)
+		want = min(2*want, failover.MaxCooldownFactor*time.Second)
+		if got := fail(true); got != want {
+			t.Fatalf("cooldown after failed probe %d lasts %v, want %v", i+1, got, want)
+		}
+	}
+	// A probe that succeeds restores a, and the next cooldown is short.
+	probe(want)
+	recovered := false
+	h.Record(t.Context(), policy, []failover.Outcome{{Provider: "a", Result: failover.Succeeded, Probe: true}}, now,
+		func(c failover.Change) { recovered = c.Provider == "a" && !c.Cooling })
+	if !recovered {
+		t.Fatal("a successful probe did not report a's recovery")
+	}
+	if got := fail(false); got != time.Second {
+		t.Errorf("first cooldown after the recovery %v, want %v", got, time.Second)
+	}
+}
