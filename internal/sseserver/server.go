@@ -32,14 +32,17 @@ import (
 type Kind int
 
 const (
-	Serve      Kind = iota // every event, then the terminal event
-	Refuse                 // close the connection without a response
-	HTTPError              // answer Status, with RetryAfter if set
-	Reset                  // reset the connection after After events
-	StallFirst             // send nothing, not even headers, until the client goes
-	Stall                  // stall after After events until the client goes
-	Malformed              // send a malformed event after After events
-	NoDone                 // close cleanly after After events, without the terminal event
+	Serve Kind = iota // every event, then the terminal event
+	// Refuse reads the request, then resets the connection without a
+	// response: what a client sees of an overloaded proxy. (A refused
+	// TCP connection is a closed port, which needs no server.)
+	Refuse
+	HTTPError  // answer Status, with RetryAfter if set
+	Reset      // reset the connection after After events
+	StallFirst // send nothing, not even headers, until the client goes
+	Stall      // stall after After events until the client goes
+	Malformed  // send a malformed event after After events
+	NoDone     // close cleanly after After events, without the terminal event
 )
 
 func (k Kind) String() string {

@@ -28,8 +28,9 @@ const Silence = 10 * time.Second
 // times:
 //
 //   - reading the stream to its end: the source must return two non-nil
-//     channels, an error channel with room for one value, and have its
-//     outcome ready the moment its token channel closes;
+//     channels, an error channel with room for one value, send no token
+//     after its outcome, and have its outcome ready the moment its token
+//     channel closes;
 //   - reading one token, then cancelling the context and reading nothing
 //     more: the source must end within [Wait] (its outcome on the error
 //     channel, then its token channel closed) although nobody reads;
@@ -96,24 +97,44 @@ func checkRead[Req, Tok any](src stream.Source[Req, Tok], req Req) []string {
 	}
 	t := time.NewTimer(Silence)
 	defer t.Stop()
+	// The error channel is watched from the start, as a consumer may to
+	// notice a failure early. Once the outcome is there, only the tokens
+	// then buffered may still come: one more was sent after the outcome.
+	watch, seen, buffered, late := errc, false, 0, 0
 	for {
 		select {
 		case _, ok := <-out:
 			if ok {
+				if seen {
+					if buffered > 0 {
+						buffered--
+					} else {
+						late++
+					}
+				}
 				t.Reset(Silence)
 				continue
 			}
+		case <-watch:
+			watch, seen, buffered = nil, true, len(out)
+			continue
 		case <-t.C:
 			return []string{fmt.Sprintf("it sent nothing for %v and did not end", Silence)}
 		}
 		break
 	}
-	select {
-	case <-errc:
-		return nil
-	default:
-		return []string{"its token channel closed before its outcome was on its error channel"}
+	var p []string
+	if late > 0 {
+		p = append(p, fmt.Sprintf("it sent %d token(s) after its outcome was on its error channel (the outcome comes last, just before the token channel closes)", late))
 	}
+	if !seen {
+		select {
+		case <-errc:
+		default:
+			p = append(p, "its token channel closed before its outcome was on its error channel")
+		}
+	}
+	return p
 }
 
 func checkAbandon[Req, Tok any](src stream.Source[Req, Tok], req Req) []string {

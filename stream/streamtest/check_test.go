@@ -60,6 +60,8 @@ func TestCheckReportsWhatASourceBreaks(t *testing.T) {
 			[]string{"read to its end: it sent nothing for 10s and did not end", "cancelled after its first token, with nobody reading: it did not end within 1s", "goroutines it started still run"}},
 		{"an error with the token channel left open", streamtest.Script[string]{Tokens: []string{"a"}, Err: errDown, ErrOpen: true},
 			[]string{"its token channel was still open 1s after its outcome"}},
+		{"tokens after the outcome", streamtest.Script[string]{Tokens: []string{"a", "b", "c"}, OutcomeFirst: true},
+			[]string{"read to its end: it sent 3 token(s) after its outcome"}},
 		{"a panic in the call", streamtest.Script[string]{Panic: "boom"},
 			[]string{"read to its end: it panicked: boom"}},
 	} {
