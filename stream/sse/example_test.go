@@ -3,12 +3,15 @@ package sse_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"time"
 
+	"github.com/relay-go/relay/errs"
 	"github.com/relay-go/relay/stream"
 	"github.com/relay-go/relay/stream/sse"
 )
@@ -61,4 +64,25 @@ func ExampleRetryAfter() {
 	d, ok := sse.RetryAfter("120", time.Now())
 	fmt.Println(d, ok)
 	// Output: 2m0s true
+}
+
+// CheckResponse turns an HTTP error into a typed error: its status and
+// the start of its body, and the Retry-After hint that a failover group
+// honours. A Config's own CheckResponse can call it for what it does not
+// handle itself.
+func ExampleCheckResponse() {
+	resp := &http.Response{
+		StatusCode: http.StatusTooManyRequests,
+		Status:     "429 Too Many Requests",
+		Header:     http.Header{"Retry-After": {"30"}},
+		Body:       io.NopCloser(strings.NewReader(`{"error":"rate limited"}`)),
+	}
+	err := sse.CheckResponse(resp)
+	var se *errs.StatusError
+	d, hinted := errs.RetryAfterHint(err)
+	fmt.Println(errors.As(err, &se), se.Code, d, hinted)
+	fmt.Println(err)
+	// Output:
+	// true 429 30s true
+	// HTTP 429 Too Many Requests: {"error":"rate limited"}
 }

@@ -44,3 +44,37 @@ func ExampleCheck() {
 	//   read to its end: its token channel closed before its outcome was on its error channel
 	// <nil>
 }
+
+// Tokens and Fails are the two providers most tests need: one that
+// answers, one that is down. Requests shows what each was asked.
+func ExampleTokens() {
+	down := streamtest.Fails[string, string](errors.New("503"))
+	up := streamtest.Tokens[string]("fine", "thanks")
+	g := failover.New([]failover.Provider[string, string]{
+		{Name: "down", Source: down.Source},
+		{Name: "up", Source: up.Source},
+	})
+	toks, err := stream.Collect(context.Background(), g.Stream, "how are you?")
+	down.Wait()
+	up.Wait()
+	fmt.Println(toks, err)
+	fmt.Println(down.Requests(), up.Requests())
+	// Output:
+	// [fine thanks] <nil>
+	// [how are you?] [how are you?]
+}
+
+// Fails makes every call fail at once with its error: here every
+// provider is down, and the group's error names each one.
+func ExampleFails() {
+	g := failover.New([]failover.Provider[string, string]{
+		{Name: "a", Source: streamtest.Fails[string, string](errors.New("503")).Source},
+		{Name: "b", Source: streamtest.Fails[string, string](errors.New("connection refused")).Source},
+	})
+	_, err := stream.Collect(context.Background(), g.Stream, "q")
+	fmt.Println(err)
+	// Output:
+	// relay: all 2 attempts failed, nothing was streamed:
+	//   provider "a" attempt 1: 503
+	//   provider "b" attempt 1: connection refused
+}
