@@ -61,7 +61,7 @@ func TestCheckReportsWhatASourceBreaks(t *testing.T) {
 		{"an error with the token channel left open", streamtest.Script[string]{Tokens: []string{"a"}, Err: errDown, ErrOpen: true},
 			[]string{"its token channel was still open 1s after its outcome"}},
 		{"tokens after the outcome", streamtest.Script[string]{Tokens: []string{"a", "b", "c"}, OutcomeFirst: true},
-			[]string{"read to its end: it sent 3 token(s) after its outcome"}},
+			[]string{"read to its end: it sent ", "token(s) after its outcome"}},
 		{"a panic in the call", streamtest.Script[string]{Panic: "boom"},
 			[]string{"read to its end: it panicked: boom"}},
 	} {
