@@ -48,7 +48,8 @@ var ErrTruncated = errors.New("the stream ended before it said it was done")
 var ErrHedgeLost = errors.New("another attempt committed first")
 
 // ErrCommitTimeout is why a call stopped early when no attempt committed
-// within the group's commit timeout. It appears as [FailoverError.Err].
+// within the group's commit timeout. It appears as [FailoverError.Err],
+// wrapped with the timeout's length, so test for it with [errors.Is].
 var ErrCommitTimeout = errors.New("commit timeout: no answer started in time")
 
 // ErrMaxResumes is why a resumed stream ended when it failed again after

@@ -24,6 +24,13 @@ func TestMessages(t *testing.T) {
 		want string
 	}{
 		{
+			name: "a resumed stream names each committed failure, then why it stopped",
+			err: &errs.ResumeError{Emitted: 1, Resumes: 1,
+				Failures: []*errs.CommittedError{{Provider: "a", Emitted: 1, Err: errDown}},
+				Err:      errs.ErrMaxResumes},
+			want: "relay: resumed 1 time, then stopped after 1 token:\n  provider \"a\" failed after 1 token: service unavailable\n  then: " + errs.ErrMaxResumes.Error(),
+		},
+		{
 			name: "an attempt names provider, try and cause",
 			err:  &errs.AttemptError{Provider: "a", Attempt: 2, Err: errDown},
 			want: `provider "a" attempt 2: service unavailable`,

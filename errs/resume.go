@@ -36,7 +36,11 @@ func (e *ResumeError) Error() string {
 	if e.Resumes == 1 {
 		unit = "time"
 	}
-	fmt.Fprintf(&b, "relay: resumed %d %s, then stopped after %d tokens:", e.Resumes, unit, e.Emitted)
+	toks := "tokens"
+	if e.Emitted == 1 {
+		toks = "token"
+	}
+	fmt.Fprintf(&b, "relay: resumed %d %s, then stopped after %d %s:", e.Resumes, unit, e.Emitted, toks)
 	for _, f := range e.Failures {
 		b.WriteString("\n  ")
 		b.WriteString(indent(strings.TrimPrefix(f.Error(), "relay: ")))

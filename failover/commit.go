@@ -75,6 +75,11 @@ func MaxResumes(n int) Option {
 // started in time is never cut; [MaxCallTime] bounds a whole call. Zero,
 // the default, leaves the start to the other timeouts and the caller's
 // context. CommitTimeout panics if d < 0.
+//
+// A commit in the very instant the timeout fires may lose the race: the
+// stream has committed, so the call ends as a committed stream does, with
+// an [*errs.CommittedError] whose cause wraps ErrCommitTimeout, after the
+// tokens the caller took (perhaps none). Nothing is mixed either way.
 func CommitTimeout(d time.Duration) Option {
 	if d < 0 {
 		panic(fmt.Sprintf("failover: CommitTimeout(%v): the duration must not be negative", d))

@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/relay-go/relay/failover"
 	"github.com/relay-go/relay/stream"
@@ -50,9 +51,10 @@ func run(ctx context.Context, w io.Writer) error {
 		{Name: "flaky", Source: model(4)},   // fails after four words
 		{Name: "steady", Source: model(-1)}, // never fails
 	},
-		failover.Resume(continueFrom), // continue a failed stream instead of ending it
-		failover.MaxResumes(2),        // at most twice per call
-		failover.CommitAfter(2),       // and fail over, unseen, if a provider dies in its first two words
+		failover.Resume(continueFrom),         // continue a failed stream instead of ending it
+		failover.MaxResumes(2),                // at most twice per call
+		failover.CommitAfter(2),               // and fail over, unseen, if a provider dies in its first two words
+		failover.CommitTimeout(5*time.Second), // give up if no answer has started within 5s
 	)
 	ctx, report := failover.WithReport(ctx)
 	for tok, err := range g.All(ctx, "What does resuming do?") {
