@@ -19,7 +19,10 @@ type Options struct {
 	// that one script can read them all. The default is "relay:health".
 	Prefix string
 	// Timeout bounds each round trip to Redis: past it, the call goes on
-	// with the in-process health. The default is 50ms.
+	// with the in-process health. A call makes at most two round trips,
+	// one as it starts and one when its stream has ended, so a Redis that
+	// stops answering costs a call up to twice Timeout (until RetryEvery
+	// has it skip Redis). The default is 50ms.
 	Timeout time.Duration
 	// RetryEvery is how long Health keeps to in-process health after
 	// Redis failed before it tries Redis again. The default is 1s.
@@ -56,11 +59,12 @@ type Event struct {
 // news for the shared health (a failure, a probe's outcome, the success of
 // a provider that had failures), each bounded by Timeout.
 //
-// When Redis is slow or down, calls do not fail and do not wait: Health
-// answers from the in-process health it keeps beside the shared one
-// (which always keeps this process's moving averages of success and time
-// to first token) and says so through Options.Events; it tries Redis again
-// every RetryEvery and goes back to it once it answers.
+// When Redis is slow or down, calls do not fail and wait no longer than
+// Timeout for a round trip: Health answers from the in-process health it
+// keeps beside the shared one (which always keeps this process's moving
+// averages of success and time to first token) and says so through
+// Options.Events; it tries Redis again every RetryEvery and goes back to
+// it once it answers.
 //
 // Health is safe for concurrent use and owns no goroutine; the client is
 // the caller's, to close.
