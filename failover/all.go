@@ -25,6 +25,9 @@ func (g *Group[Req, Tok]) All(ctx context.Context, req Req) iter.Seq2[Tok, error
 	if g == nil {
 		panic("failover: All called on a nil *Group; make one with New")
 	}
+	if ctx == nil {
+		panic("failover: All needs a non-nil context (context.Background() if there is none)")
+	}
 	return func(yield func(Tok, error) bool) {
 		var zero Tok
 		r, ctx, err := g.begin(ctx, req)

@@ -29,6 +29,9 @@ func valuesOf(ctx context.Context) callValues {
 // Groups nested inside a call see the same context, so a name is skipped at
 // every level.
 func Ignore(ctx context.Context, names ...string) context.Context {
+	if ctx == nil {
+		panic("failover: Ignore needs a non-nil context")
+	}
 	v := valuesOf(ctx)
 	v.ignore = append(slices.Clip(v.ignore), names...)
 	return context.WithValue(ctx, callKey{}, &v)
@@ -40,6 +43,9 @@ func Ignore(ctx context.Context, names ...string) context.Context {
 // with the same ctx, leave it alone, so the report always describes exactly
 // one call of one group. A call made without a report pays nothing for this.
 func WithReport(ctx context.Context) (context.Context, *Report) {
+	if ctx == nil {
+		panic("failover: WithReport needs a non-nil context")
+	}
 	v := valuesOf(ctx)
 	v.report = &Report{}
 	return context.WithValue(ctx, callKey{}, &v), v.report

@@ -34,6 +34,9 @@ func (g *Group[Req, Tok]) Stream(ctx context.Context, req Req) (<-chan Tok, <-ch
 	if g == nil {
 		panic("failover: Stream called on a nil *Group; make one with New")
 	}
+	if ctx == nil {
+		panic("failover: Stream needs a non-nil context (context.Background() if there is none)")
+	}
 	out := make(chan Tok)
 	errc := make(chan error, 1)
 	r, ctx, err := g.begin(ctx, req)

@@ -40,6 +40,9 @@ func Collect[Req, Tok any](ctx context.Context, src Source[Req, Tok], req Req) (
 	if src == nil {
 		panic("stream: Collect needs a non-nil source")
 	}
+	if ctx == nil {
+		panic("stream: Collect needs a non-nil context (context.Background() if there is none)")
+	}
 	var toks []Tok
 	err := consume(ctx, src, req, func(t Tok) bool {
 		toks = append(toks, t)
@@ -58,6 +61,9 @@ func Collect[Req, Tok any](ctx context.Context, src Source[Req, Tok], req Req) (
 func All[Req, Tok any](ctx context.Context, src Source[Req, Tok], req Req) iter.Seq2[Tok, error] {
 	if src == nil {
 		panic("stream: All needs a non-nil source")
+	}
+	if ctx == nil {
+		panic("stream: All needs a non-nil context (context.Background() if there is none)")
 	}
 	var used atomic.Bool
 	return func(yield func(Tok, error) bool) {

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -89,6 +90,27 @@ func TestConsumersPanicOnANilSource(t *testing.T) {
 			defer func() {
 				if s, _ := recover().(string); len(s) < 7 || s[:7] != "stream:" {
 					t.Errorf("%s(nil source): panic %q, want one starting with stream:", name, s)
+				}
+			}()
+			f()
+		}()
+	}
+}
+
+// A nil context panics at once with a message that names the function.
+func TestConsumersPanicOnANilContext(t *testing.T) {
+	t.Parallel()
+	src := stream.FromSlice[string]([]string{"x"}, nil)
+	var nilCtx context.Context
+	for name, f := range map[string]func(){
+		"Collect": func() { stream.Collect(nilCtx, src, "req") },
+		"All":     func() { stream.All(nilCtx, src, "req") },
+		"Tee":     func() { stream.Tee(nilCtx, src, "req", 0) },
+	} {
+		func() {
+			defer func() {
+				if s, _ := recover().(string); !strings.HasPrefix(s, "stream: "+name+" needs a non-nil context") {
+					t.Errorf("%s with a nil context: panic %q, want one starting with stream: %s needs a non-nil context", name, s, name)
 				}
 			}()
 			f()

@@ -27,6 +27,9 @@ func Tee[Req, Tok any](ctx context.Context, src Source[Req, Tok], req Req, buffe
 	if src == nil {
 		panic("stream: Tee needs a non-nil source")
 	}
+	if ctx == nil {
+		panic("stream: Tee needs a non-nil context")
+	}
 	if buffer < 0 {
 		panic(fmt.Sprintf("stream: Tee(buffer=%d): the buffer must not be negative", buffer))
 	}
