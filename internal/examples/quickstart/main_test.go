@@ -3,9 +3,9 @@ package main
 import (
 	"io"
 	"os"
-	"strings"
 	"testing"
 
+	"github.com/relay-go/relay/internal/examples/exampletest"
 	"go.uber.org/goleak"
 )
 
@@ -33,15 +33,5 @@ func TestOutput(t *testing.T) {
 // TestREADMEShowsThisProgram keeps the README's quick start identical to
 // this program.
 func TestREADMEShowsThisProgram(t *testing.T) {
-	readme, err := os.ReadFile("../../../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	src, err := os.ReadFile("main.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(string(readme), string(src)) {
-		t.Errorf("README.md does not contain internal/examples/quickstart/main.go verbatim")
-	}
+	exampletest.InREADME(t, "main.go")
 }
