@@ -173,7 +173,7 @@ func (r *run[Req, Tok]) judge(ctx context.Context, a *attempt[Tok], cause error,
 		errors.Is(cause, errStopped), errors.Is(cause, errCallEnded), errs.IsPermanent(cause):
 		o.Result = Neutral
 	default:
-		o.Result = Failed
+		o.Result, o.Committed = Failed, committed
 		if hint, ok := errs.RetryAfterHint(cause); ok && hint > r.g.cfg.maxRetryAfter {
 			o.CoolFor = hint
 		}

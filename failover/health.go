@@ -62,8 +62,8 @@ type Status struct {
 	// another call is probing it. The call tries it last.
 	Cooling bool
 	// Probe: this call holds the provider's one probe. The call tries it
-	// in its usual place; its outcome restores the provider or cools it
-	// down again.
+	// in its usual place; a commit restores the provider, and a failure
+	// before the commit cools it down again.
 	Probe bool
 	// Success is the moving average of its attempts' success, from 0 to
 	// 1; 1 before any attempt.
@@ -116,6 +116,11 @@ type Outcome struct {
 	// Probe: the attempt was this call's probe of the provider, whose
 	// claim its outcome releases.
 	Probe bool
+	// Committed: a Failed attempt had committed before it failed. A probe
+	// that committed has shown the provider answers again: it restores
+	// the provider, and its later failure counts as the first of a new
+	// run of failures rather than a failed probe.
+	Committed bool
 }
 
 // Change is a provider's health changing, reported by Record.
@@ -135,9 +140,11 @@ type Change struct {
 // provider cools down for d: calls try it last, after every provider that
 // is not cooling, so that they stop paying its timeouts first. When the
 // cooldown ends, one call at a time tries it in its usual place, as a
-// probe: if the probe's stream ends cleanly the provider is restored, and
-// if it fails the provider cools down again, for twice as long each time
-// up to [MaxCooldownFactor] times d. A [errs.RetryAfter] hint longer than
+// probe: if the probe commits the provider is restored, and if it fails
+// before its commit the provider cools down again, for twice as long each
+// time up to [MaxCooldownFactor] times d. A probe that commits and then
+// fails mid-stream restores the provider and counts as its first failure
+// since. A [errs.RetryAfter] hint longer than
 // [MaxRetryAfter] cools the provider down for the hinted time. A call
 // never finds nobody to try: when every provider is cooling, it tries
 // them all, in order.

@@ -287,6 +287,54 @@ func TestCommittedFailureCountsForHealth(t *testing.T) {
 	})
 }
 
+// TestAProbeThatCommitsRestoresThroughAGroup: the probe of a cooling
+// provider commits and then fails mid-stream. The provider is restored
+// (a Recovered event) and its failure is the first of a new run, so the
+// next call tries it first again; a second failure cools it down anew.
+func TestAProbeThatCommitsRestoresThroughAGroup(t *testing.T) {
+	t.Parallel()
+	eachForm(t, func(t *testing.T, f form) {
+		fs := fakes([]script{{Tokens: []string{"x"}, Err: errA}}, toks("p"))
+		var mu sync.Mutex
+		var events []string
+		g := failover.New(providers(fs), failover.Cooldown(2, time.Minute), failover.Observe(func(e failover.Event) {
+			if e.Kind == failover.CooldownStarted || e.Kind == failover.Recovered || e.Kind == failover.Probe {
+				mu.Lock()
+				events = append(events, fmt.Sprintf("%v %s", e.Kind, e.Provider))
+				mu.Unlock()
+			}
+		}))
+		call := func() string {
+			t.Helper()
+			ctx, rep := failover.WithReport(t.Context())
+			f.collect(ctx, g, "req")
+			return tried(rep)
+		}
+		call()
+		call() // two committed failures: a cools down
+		if got := call(); got != "b" {
+			t.Fatalf("during the cooldown a call tried %q, want b alone", got)
+		}
+		time.Sleep(time.Minute)
+		if got := call(); got != "a" {
+			t.Errorf("the probe call tried %q, want a, which commits and fails", got)
+		}
+		if got := call(); got != "a" {
+			t.Errorf("after the committed probe a call tried %q, want a first again", got)
+		}
+		if got := call(); got != "b" {
+			t.Errorf("after a second failure a call tried %q, want b alone", got)
+		}
+		want := []string{"CooldownStarted a", "Probe a", "Recovered a", "CooldownStarted a"}
+		mu.Lock()
+		defer mu.Unlock()
+		if d := diff(want, events); d != "" {
+			t.Errorf("health events (-want +got):\n%s", d)
+		}
+		waitAll(fs)
+	})
+}
+
 func TestHealthSharedBetweenGroups(t *testing.T) {
 	t.Parallel()
 	eachForm(t, func(t *testing.T, f form) {
@@ -516,5 +564,49 @@ func TestCooldownDoublingStopsAtTheMaximum(t *testing.T) {
 	}
 	if got := fail(false); got != time.Second {
 		t.Errorf("first cooldown after the recovery %v, want %v", got, time.Second)
+	}
+}
+
+// TestAProbeThatCommitsRestores: a probe that commits has shown that its
+// provider answers again, even if its stream then fails. The provider is
+// restored (Recovered), and the failure counts as the first of a new run:
+// with Failures 3 it does not cool down; with Failures 1 it cools down
+// for d again, not for twice as long.
+func TestAProbeThatCommitsRestores(t *testing.T) {
+	t.Parallel()
+	for _, failures := range []int{3, 1} {
+		h := failover.NewHealth()
+		policy := failover.Policy{Failures: failures, Cooldown: time.Second}
+		now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		into := make([]failover.Status, 1)
+		var changes []string
+		record := func(o failover.Outcome) {
+			h.Record(t.Context(), policy, []failover.Outcome{o}, now, func(c failover.Change) {
+				if c.Cooling {
+					changes = append(changes, fmt.Sprintf("cooling for %v", c.Until.Sub(now)))
+				} else {
+					changes = append(changes, "recovered")
+				}
+			})
+		}
+		// A long Retry-After cools a down at once, whatever the policy.
+		record(failover.Outcome{Provider: "a", Result: failover.Failed, CoolFor: time.Second})
+		now = now.Add(time.Second)
+		h.Check(t.Context(), policy, []string{"a"}, now, into)
+		if !into[0].Probe {
+			t.Fatalf("failures %d: once the cooldown ended a's status is %+v, want the probe", failures, into[0])
+		}
+		record(failover.Outcome{Provider: "a", Result: failover.Failed, Probe: true, Committed: true})
+		want := []string{"cooling for 1s", "recovered"}
+		if failures == 1 {
+			want = append(want, "cooling for 1s")
+		}
+		if d := diff(want, changes); d != "" {
+			t.Errorf("failures %d: changes (-want +got):\n%s", failures, d)
+		}
+		h.Check(t.Context(), policy, []string{"a"}, now, into)
+		if into[0].Cooling != (failures == 1) || into[0].Probe {
+			t.Errorf("failures %d: after the committed probe failed a's status is %+v, want cooling %v", failures, into[0], failures == 1)
+		}
 	}
 }

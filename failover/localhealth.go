@@ -121,6 +121,14 @@ func (s *providerHealth) apply(policy Policy, o *Outcome, now time.Time, changed
 			now = time.Now()
 		}
 		s.average(0, 0)
+		if o.Probe && o.Committed {
+			// The probe committed: the provider answers again. Its
+			// failure after the commit is the first of a new run.
+			s.recover(changed, o.Provider)
+			again := *o
+			again.Probe = false
+			o = &again
+		}
 		s.fail(policy, o, now.UnixNano(), changed)
 	default:
 		if o.Probe {

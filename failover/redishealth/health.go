@@ -235,7 +235,10 @@ func (h *Health) Record(ctx context.Context, policy failover.Policy, outcomes []
 	for i, o := range outcomes {
 		keys[i] = h.key(o.Provider)
 		probe := 0
-		if o.Probe {
+		switch {
+		case o.Probe && o.Committed && o.Result == failover.Failed:
+			probe = 2 // restores the provider, then counts one failure
+		case o.Probe:
 			probe = 1
 		}
 		args = append(args, int(o.Result), probe, o.CoolFor.Milliseconds())
@@ -251,10 +254,12 @@ func (h *Health) Record(ctx context.Context, policy failover.Policy, outcomes []
 	h.mu.Lock()
 	for _, o := range outcomes {
 		c := h.cache[o.Provider]
-		switch o.Result {
-		case failover.Failed:
+		switch {
+		case o.Result == failover.Failed && o.Probe && o.Committed:
+			c.fails, c.until = 1, 0
+		case o.Result == failover.Failed:
 			c.fails++
-		case failover.Succeeded:
+		case o.Result == failover.Succeeded:
 			c.fails, c.until = 0, 0
 		}
 		h.cache[o.Provider] = c

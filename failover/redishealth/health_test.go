@@ -86,6 +86,33 @@ func TestCooldownIsSharedBetweenClients(t *testing.T) {
 	}
 }
 
+// TestAProbeThatCommitsRestores: a probe that commits and then fails
+// restores the provider for every client, and its failure is the first of
+// a new run (policy: two failures), so the provider is not cooling; a
+// second failure cools it down for the first cooldown's length again.
+func TestAProbeThatCommitsRestores(t *testing.T) {
+	needRedis(t)
+	opts := redishealth.Options{Prefix: prefix(t)}
+	one, two := redishealth.New(client(t), opts), redishealth.New(client(t), opts)
+	t0 := time.Now()
+	record(one, t0, failed("a"), failed("a"))
+	at := t0.Add(time.Minute)
+	if st := check(two, at, "a"); !st[0].Probe {
+		t.Fatalf("no probe once the cooldown ended: %+v", st)
+	}
+	changes := record(two, at, failover.Outcome{Provider: "a", Result: failover.Failed, Probe: true, Committed: true})
+	if len(changes) != 1 || changes[0].Cooling {
+		t.Fatalf("changes %+v, want a recovery alone", changes)
+	}
+	if st := check(one, at, "a"); st[0].Cooling || st[0].Probe {
+		t.Errorf("the other client sees %+v after the committed probe, want a healthy", st)
+	}
+	changes = record(one, at, failed("a"))
+	if len(changes) != 1 || !changes[0].Cooling || changes[0].Until.UnixMilli() != at.Add(time.Minute).UnixMilli() {
+		t.Errorf("changes %+v, want a cooldown of one minute (a new run, not a doubled one)", changes)
+	}
+}
+
 // TestExactlyOneProbe has 200 checks from four clients race for the probe
 // of a provider whose cooldown has ended.
 func TestExactlyOneProbe(t *testing.T) {

@@ -33,7 +33,8 @@ return out
 // in KEYS. ARGV holds now (Unix milliseconds), the policy's failures and
 // cooldown (milliseconds) and the keys' time to live, then for each key
 // its result (0 neutral, 1 succeeded, 2 failed), whether it was the call's
-// probe (0 or 1) and how long it asked to cool down (milliseconds). It
+// probe (0 no, 1 yes, 2 a probe that committed before it failed) and how
+// long it asked to cool down (milliseconds). It
 // answers the changes: {index, 1, until} for a cooldown that started,
 // {index, 2, 0} for a recovery. The rules are the in-process Health's.
 var recordScript = redis.NewScript(`
@@ -51,6 +52,15 @@ for i, k in ipairs(KEYS) do
   local fails = tonumber(v[1]) or 0
   local level = tonumber(v[2]) or 0
   local untilv = tonumber(v[3]) or 0
+  if probe == 2 then
+    -- The probe committed: the provider is restored, and its failure
+    -- after the commit is the first of a new run.
+    if untilv > 0 then
+      table.insert(out, {i, 2, 0})
+    end
+    redis.call('HSET', k, 'until', 0, 'level', 0, 'fails', 0, 'probe', 0)
+    fails, level, untilv, probe = 0, 0, 0, 0
+  end
   if res == 1 then
     if untilv > 0 or fails > 0 or probe == 1 then
       redis.call('DEL', k)
