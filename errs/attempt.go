@@ -44,7 +44,7 @@ type FailoverError struct {
 //
 //	relay: all 2 attempts failed, nothing was streamed:
 //	  provider "a" attempt 1: rate limited
-//	  provider "b" attempt 1: first-token timeout: no token within 2s
+//	  provider "b" attempt 1: first-token timeout: no content token within 2s
 //
 // A call stopped by its context says so first:
 //

@@ -12,7 +12,9 @@ var ErrNoProvider = errors.New("relay: no provider is eligible for the request")
 var ErrEmpty = errors.New("stream ended without a content token")
 
 // ErrFirstTokenTimeout is the cause of an attempt that relay stopped because
-// its first token did not arrive within the first-token timeout.
+// its first content token did not arrive within the first-token timeout.
+// Tokens that are not content (see failover.Content), such as keep-alives
+// or a role chunk, do not stop it.
 var ErrFirstTokenTimeout = errors.New("first-token timeout")
 
 // ErrIdleTimeout is the cause of an attempt that relay stopped because the

@@ -39,11 +39,11 @@ func TestMessages(t *testing.T) {
 			name: "a failover lists every attempt on its own line, in order",
 			err: &errs.FailoverError{Attempts: []*errs.AttemptError{
 				{Provider: "a", Attempt: 1, Err: errDown},
-				{Provider: "b", Attempt: 1, Err: fmt.Errorf("%w: no token within 2s", errs.ErrFirstTokenTimeout)},
+				{Provider: "b", Attempt: 1, Err: fmt.Errorf("%w: no content token within 2s", errs.ErrFirstTokenTimeout)},
 			}},
 			want: "relay: all 2 attempts failed, nothing was streamed:\n" +
 				"  provider \"a\" attempt 1: service unavailable\n" +
-				"  provider \"b\" attempt 1: first-token timeout: no token within 2s",
+				"  provider \"b\" attempt 1: first-token timeout: no content token within 2s",
 		},
 		{
 			name: "one failed attempt reads in the singular",

@@ -28,7 +28,7 @@ func ExamplePermanent() {
 func ExampleFailoverError() {
 	err := &errs.FailoverError{Attempts: []*errs.AttemptError{
 		{Provider: "a", Attempt: 1, Err: errors.New("rate limited")},
-		{Provider: "b", Attempt: 1, Err: fmt.Errorf("%w: no token within 2s", errs.ErrFirstTokenTimeout)},
+		{Provider: "b", Attempt: 1, Err: fmt.Errorf("%w: no content token within 2s", errs.ErrFirstTokenTimeout)},
 	}}
 	fmt.Println(err)
 	fmt.Println(&errs.FailoverError{
@@ -38,7 +38,7 @@ func ExampleFailoverError() {
 	// Output:
 	// relay: all 2 attempts failed, nothing was streamed:
 	//   provider "a" attempt 1: rate limited
-	//   provider "b" attempt 1: first-token timeout: no token within 2s
+	//   provider "b" attempt 1: first-token timeout: no content token within 2s
 	// relay: context canceled; nothing was streamed after 1 attempt:
 	//   provider "a" attempt 1: context canceled
 }

@@ -144,6 +144,7 @@ func (a *attempt[Tok]) gotDone(ctx context.Context) int {
 // gotOutcome records the outcome that arrived on errc.
 func (a *attempt[Tok]) gotOutcome(ctx context.Context, err error, ok bool) int {
 	if a.halted(ctx) {
+		a.setOutcome(err, ok) // what it said is part of the cause (cut)
 		return evCancel
 	}
 	a.setOutcome(err, ok)

@@ -20,9 +20,9 @@ import (
 // smoothly as the outage ages out. A call costs one uncontended mutex
 // lock for the budget, and each extra attempt one more.
 //
-// RetryBudget panics if ratio < 0, min < 0 or window <= 0.
+// RetryBudget panics if ratio is negative or NaN, min < 0 or window <= 0.
 func RetryBudget(ratio float64, min int, window time.Duration) Option {
-	if ratio < 0 || min < 0 || window <= 0 {
+	if !(ratio >= 0) || min < 0 || window <= 0 {
 		panic(fmt.Sprintf("failover: RetryBudget(%v, %d, %v): need ratio >= 0, min >= 0 and a positive window", ratio, min, window))
 	}
 	return optionFunc(func(c *config) { c.budget = &budgetConfig{ratio: ratio, min: min, window: window} })

@@ -188,5 +188,5 @@ func ExampleFirstTokenTimeout() {
 	fmt.Println(report.Attempts()[0].Err)
 	// Output:
 	// [ok] <nil>
-	// first-token timeout: no token within 20ms
+	// first-token timeout: no content token within 20ms
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/relay-go/relay/errs"
 	"github.com/relay-go/relay/failover"
+	"github.com/relay-go/relay/stream"
 	"github.com/relay-go/relay/stream/streamtest"
 )
 
@@ -609,4 +611,29 @@ func TestAProbeThatCommitsRestores(t *testing.T) {
 			t.Errorf("failures %d: after the committed probe failed a's status is %+v, want cooling %v", failures, into[0], failures == 1)
 		}
 	}
+}
+
+// TestHugeRetryAfterCoolsDown: a hint of centuries (what sse.RetryAfter
+// gives for a date in year 9999) cools the provider down rather than
+// overflowing into no cooldown at all.
+func TestHugeRetryAfterCoolsDown(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		huge := streamtest.Fails[string, string](errs.RetryAfter(errA, time.Duration(math.MaxInt64)))
+		ok := streamtest.Tokens[string]("b")
+		g := failover.New([]failover.Provider[string, string]{
+			{Name: "a", Source: huge.Source},
+			{Name: "b", Source: ok.Source},
+		}, failover.Cooldown(5, time.Second))
+		for range 3 {
+			if _, err := stream.Collect(t.Context(), g.Stream, "r"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n := huge.Calls(); n != 1 {
+			t.Errorf("a, which asked for a wait of centuries, was called %d times in 3 calls, want 1", n)
+		}
+		huge.Wait()
+		ok.Wait()
+	})
 }

@@ -81,10 +81,10 @@ func AdaptiveHedge(quantile float64, min, max time.Duration) Option {
 // the group, the hedges started in the last ten seconds stay below ratio
 // times the calls started in that time. A call over the budget waits for
 // its attempts instead of hedging; an attempt that fails is still
-// replaced at once. HedgeBudget panics if ratio < 0.
+// replaced at once. HedgeBudget panics if ratio is negative or NaN.
 func HedgeBudget(ratio float64) Option {
-	if ratio < 0 {
-		panic(fmt.Sprintf("failover: HedgeBudget(%v): the ratio must not be negative", ratio))
+	if !(ratio >= 0) {
+		panic(fmt.Sprintf("failover: HedgeBudget(%v): need a ratio >= 0", ratio))
 	}
 	return optionFunc(func(c *config) { c.hedgeBudget = &budgetConfig{ratio: ratio, window: hedgeWindow, within: true} })
 }

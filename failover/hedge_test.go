@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -384,6 +385,7 @@ func TestHedgeOptionsPanicOnMisuse(t *testing.T) {
 		{"an adaptive quantile of 1", func() { failover.AdaptiveHedge(1, 0, time.Second) }},
 		{"an adaptive min above max", func() { failover.AdaptiveHedge(0.9, 2*time.Second, time.Second) }},
 		{"a negative hedge budget", func() { failover.HedgeBudget(-0.1) }},
+		{"a hedge budget of NaN", func() { failover.HedgeBudget(math.NaN()) }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			defer func() {

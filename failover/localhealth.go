@@ -188,7 +188,7 @@ func (s *providerHealth) fail(policy Policy, o *Outcome, t int64, changed func(C
 		}
 	}
 	if o.CoolFor > 0 {
-		until = max(until, t+int64(o.CoolFor), s.until.Load())
+		until = max(until, addSat(t, int64(o.CoolFor)), s.until.Load())
 	}
 	started := until > s.until.Load()
 	if started {
@@ -211,7 +211,21 @@ func (s *providerHealth) coolFor(policy Policy, t int64) int64 {
 	if policy.Cooldown <= 0 {
 		return 0
 	}
-	d := policy.Cooldown << min(s.level, 6)
+	shift := min(s.level, 6)
+	d := int64(math.MaxInt64)
+	if policy.Cooldown <= math.MaxInt64>>shift {
+		d = int64(policy.Cooldown << shift)
+	}
 	s.level++
-	return t + int64(d)
+	return addSat(t, d)
+}
+
+// addSat returns t+d for d >= 0, or the largest time when that overflows:
+// a Retry-After hint of centuries cools a provider down for good, not for
+// a negative time.
+func addSat(t, d int64) int64 {
+	if d > math.MaxInt64-t {
+		return math.MaxInt64
+	}
+	return t + d
 }

@@ -62,7 +62,7 @@ func (r *run[Req, Tok]) handle(ctx context.Context, a *attempt[Tok], tok Tok, ev
 	case evToken:
 		r.take(ctx, a, tok)
 	case evCancel:
-		r.failPre(ctx, a, ctxErr(ctx))
+		r.failPre(ctx, a, a.cut(ctx))
 	case evEnd:
 		cause := a.endCause()
 		switch {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -394,6 +395,7 @@ func TestPolicyOptionsPanicOnMisuse(t *testing.T) {
 		{"a negative MaxCallTime", func() { failover.MaxCallTime(-1) }},
 		{"a nil classifier", func() { failover.Classify(nil) }},
 		{"a negative budget ratio", func() { failover.RetryBudget(-1, 0, time.Second) }},
+		{"a budget ratio of NaN", func() { failover.RetryBudget(math.NaN(), 0, time.Second) }},
 		{"a budget without a window", func() { failover.RetryBudget(0.1, 1, 0) }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

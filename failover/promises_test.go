@@ -633,3 +633,72 @@ func TestErrorRacingTheCallerIsKept(t *testing.T) {
 		t.Errorf("err = %v, want a CommittedError with both context.Canceled and a's error", err)
 	}
 }
+
+// TestErrorRacingTheCallerBeforeTheCommitIsKept: before the commit, the
+// provider's error is on its error channel in the instant the caller
+// cancels (here from inside the Content predicate, so that both are
+// ready when relay looks). The call's error names both.
+func TestErrorRacingTheCallerBeforeTheCommitIsKept(t *testing.T) {
+	t.Parallel()
+	provErr := errors.New("provider: 500 overloaded")
+	for range 20 {
+		synctest.Test(t, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			errc := make(chan error, 1)
+			src := func(pctx context.Context, _ string) (<-chan string, <-chan error) {
+				out := make(chan string, 1)
+				out <- "meta"
+				go func() { <-pctx.Done(); close(out) }()
+				return out, errc
+			}
+			isContent := func(s string) bool {
+				if s == "meta" {
+					errc <- provErr // the provider fails...
+					close(errc)
+					cancel() // ...as the caller gives up
+					return false
+				}
+				return true
+			}
+			g := failover.New([]failover.Provider[string, string]{{Name: "a", Source: src}}, failover.Content(isContent))
+			var err error
+			for _, e := range g.All(ctx, "r") {
+				err = e
+			}
+			if !errors.Is(err, context.Canceled) || !errors.Is(err, provErr) {
+				t.Fatalf("err = %v, want both context.Canceled and the provider's error", err)
+			}
+		})
+	}
+}
+
+// TestErrorRacingMaxCallTimeBeforeTheCommitIsKept: the same with the
+// call's own time limit ending the attempt.
+func TestErrorRacingMaxCallTimeBeforeTheCommitIsKept(t *testing.T) {
+	t.Parallel()
+	provErr := errors.New("provider: 500 overloaded")
+	synctest.Test(t, func(t *testing.T) {
+		errc := make(chan error, 1)
+		src := func(pctx context.Context, _ string) (<-chan string, <-chan error) {
+			out := make(chan string, 1)
+			out <- "meta"
+			go func() { <-pctx.Done(); close(out) }()
+			return out, errc
+		}
+		isContent := func(s string) bool {
+			if s == "meta" {
+				errc <- provErr
+				close(errc)
+				time.Sleep(2 * time.Second) // MaxCallTime passes meanwhile
+				return false
+			}
+			return true
+		}
+		g := failover.New([]failover.Provider[string, string]{{Name: "a", Source: src}}, failover.Content(isContent), failover.MaxCallTime(time.Second))
+		_, err := stream.Collect(t.Context(), g.Stream, "r")
+		if !errors.Is(err, errs.ErrCallTimeout) || !errors.Is(err, provErr) {
+			t.Errorf("err = %v, want both the call timeout and the provider's error", err)
+		}
+	})
+}

@@ -112,7 +112,7 @@ func (w *watch) fire() {
 	now := time.Now()
 	if !w.firstAt.IsZero() && !now.Before(w.firstAt) {
 		w.done = true
-		w.cancel(fmt.Errorf("%w: no token within %v", errs.ErrFirstTokenTimeout, w.first))
+		w.cancel(fmt.Errorf("%w: no content token within %v", errs.ErrFirstTokenTimeout, w.first))
 		return
 	}
 	if !w.tickAt.IsZero() && !now.Before(w.tickAt) {

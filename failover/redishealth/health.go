@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"sync"
 	"time"
 
@@ -230,8 +231,14 @@ func (h *Health) Record(ctx context.Context, policy failover.Policy, outcomes []
 	}
 	keys := make([]string, len(outcomes))
 	args := make([]any, 0, 4+3*len(outcomes))
-	ttl := max(h.opts.TTL, policy.Cooldown*failover.MaxCooldownFactor)
-	args = append(args, now.UnixMilli(), policy.Failures, policy.Cooldown.Milliseconds(), ttl.Milliseconds())
+	ttl := h.opts.TTL
+	if policy.Cooldown > ttl/failover.MaxCooldownFactor {
+		ttl = max(ttl, min(policy.Cooldown, math.MaxInt64/failover.MaxCooldownFactor)*failover.MaxCooldownFactor)
+	}
+	// The script's numbers are Lua doubles, written back to Redis with 14
+	// digits: keep every time within about 290 years of now.
+	cd := min(policy.Cooldown, math.MaxInt64/failover.MaxCooldownFactor)
+	args = append(args, now.UnixMilli(), policy.Failures, cd.Milliseconds(), ttl.Milliseconds())
 	for i, o := range outcomes {
 		keys[i] = h.key(o.Provider)
 		probe := 0

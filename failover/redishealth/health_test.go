@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"strings"
@@ -110,6 +111,27 @@ func TestAProbeThatCommitsRestores(t *testing.T) {
 	changes = record(one, at, failed("a"))
 	if len(changes) != 1 || !changes[0].Cooling || changes[0].Until.UnixMilli() != at.Add(time.Minute).UnixMilli() {
 		t.Errorf("changes %+v, want a cooldown of one minute (a new run, not a doubled one)", changes)
+	}
+}
+
+// TestHugeRetryAfterCoolsDown: a hint of centuries, as a Retry-After
+// header far in the future gives, cools the provider down rather than
+// overflowing into no cooldown at all.
+func TestHugeRetryAfterCoolsDown(t *testing.T) {
+	needRedis(t)
+	var events []redishealth.Event
+	opts := redishealth.Options{Prefix: prefix(t), Events: func(e redishealth.Event) { events = append(events, e) }}
+	h, other := redishealth.New(client(t), opts), redishealth.New(client(t), opts)
+	t0 := time.Now()
+	changes := record(h, t0, failover.Outcome{Provider: "a", Result: failover.Failed, CoolFor: math.MaxInt64})
+	if len(changes) != 1 || !changes[0].Cooling || changes[0].Until.Before(t0.AddDate(200, 0, 0)) {
+		t.Fatalf("changes %+v, want a cooldown of centuries", changes)
+	}
+	if st := check(other, t0.AddDate(100, 0, 0), "a"); !st[0].Cooling {
+		t.Errorf("a century later another client sees a as %+v, want cooling", st[0])
+	}
+	if len(events) != 0 {
+		t.Errorf("Redis was not used: %+v", events)
 	}
 }
 

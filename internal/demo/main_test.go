@@ -21,7 +21,7 @@ func TestDemoOutput(t *testing.T) {
   > Failover sends the request to the next provider and never repeats a word already shown.
   served by: steady
   - overloaded try 1: failed: HTTP 503, Retry-After 30s
-  - silent     try 1: failed: first-token timeout: no token within 1s
+  - silent     try 1: failed: first-token timeout: no content token within 1s
   - steady     try 1: served
 
 request 2: the serving server drops the connection after three events
