@@ -285,7 +285,11 @@ func (h *Health) Record(ctx context.Context, policy failover.Policy, outcomes []
 		}
 		name := outcomes[i-1].Provider
 		h.cache[name] = cached{until: until, fails: h.cache[name].fails, at: now}
-		changes = append(changes, failover.Change{Provider: name, Cooling: kind == 1, Until: time.UnixMilli(until)})
+		c := failover.Change{Provider: name, Cooling: kind == 1}
+		if c.Cooling {
+			c.Until = time.UnixMilli(until)
+		}
+		changes = append(changes, c)
 	}
 	h.mu.Unlock()
 	if changed != nil {

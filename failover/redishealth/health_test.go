@@ -135,6 +135,51 @@ func TestHugeRetryAfterCoolsDown(t *testing.T) {
 	}
 }
 
+// TestKeysOutliveTheirCooldown: a failure during a long cooldown keeps
+// the key alive past the cooldown, so that no process forgets it early.
+func TestKeysOutliveTheirCooldown(t *testing.T) {
+	needRedis(t)
+	c := client(t)
+	h := redishealth.New(c, redishealth.Options{Prefix: prefix(t), TTL: time.Minute})
+	t0 := time.Now()
+	record(h, t0, failover.Outcome{Provider: "a", Result: failover.Failed, CoolFor: 3 * time.Hour})
+	record(h, t0.Add(time.Second), failed("a"))
+	ttl, err := c.PTTL(t.Context(), "{"+prefix(t)+"}:a").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ttl < 3*time.Hour {
+		t.Errorf("the key lives %v more after a failure during a cooldown of 3h: it would expire before the cooldown ends", ttl)
+	}
+}
+
+// TestReleasingAProbeDoesNotRecreateItsKey: a probe released (its call
+// cancelled) after another process's success removed the provider's key
+// leaves no key behind, and none without a time to live.
+func TestReleasingAProbeDoesNotRecreateItsKey(t *testing.T) {
+	needRedis(t)
+	c := client(t)
+	opts := redishealth.Options{Prefix: prefix(t)}
+	one, two := redishealth.New(c, opts), redishealth.New(client(t), opts)
+	t0 := time.Now()
+	record(one, t0, failed("a"), failed("a"))
+	at := t0.Add(time.Minute)
+	if st := check(one, at, "a"); !st[0].Probe {
+		t.Fatalf("no probe once the cooldown ended: %+v", st)
+	}
+	record(two, at, failover.Outcome{Provider: "a", Result: failover.Succeeded})
+	record(one, at, failover.Outcome{Provider: "a", Result: failover.Neutral, Probe: true})
+	key := "{" + prefix(t) + "}:a"
+	n, err := c.Exists(t.Context(), key).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 0 {
+		ttl, _ := c.PTTL(t.Context(), key).Result()
+		t.Errorf("the released probe left the key behind, with time to live %v", ttl)
+	}
+}
+
 // TestExactlyOneProbe has 200 checks from four clients race for the probe
 // of a provider whose cooldown has ended.
 func TestExactlyOneProbe(t *testing.T) {

@@ -98,8 +98,11 @@ for i, k in ipairs(KEYS) do
         redis.call('HSET', k, 'probe', 0)
       end
     end
-    redis.call('PEXPIRE', k, math.max(ttl, newUntil - now + ttl))
-  elseif probe == 1 then
+    -- The key outlives the cooldown in force, new or old, by ttl.
+    redis.call('PEXPIRE', k, math.max(ttl, math.max(newUntil, untilv) - now + ttl))
+  elseif probe == 1 and redis.call('EXISTS', k) == 1 then
+    -- Release the probe; a key that is gone (a recovery, or expiry) is
+    -- not made again, without its time to live.
     redis.call('HSET', k, 'probe', 0)
   end
 end

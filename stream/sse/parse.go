@@ -35,6 +35,7 @@ type parser struct {
 	r      *bufio.Reader
 	max    int
 	skipLF bool   // the last line ended with CR: a LF right after it is part of it
+	begun  bool   // the first read, which drops a byte order mark, is done
 	line   []byte // a line longer than what the reader buffers
 	data   []byte
 	typ    []byte
@@ -48,10 +49,20 @@ func newParser(r io.Reader, max int) *parser {
 }
 
 // next returns the next dispatched event, or an error: io.EOF at the end
-// of the body, io.ErrUnexpectedEOF when the body ends inside an event. The
+// of the body, io.ErrUnexpectedEOF when the body ends inside an event (a
+// field line, or its end, without the blank line that dispatches it). The
 // standard drops such an event quietly; here it is an error, since a
-// dropped event is a silently shortened answer.
+// dropped event is a silently shortened answer. A comment cut off at the
+// end of the body is no event, and ends the body cleanly.
 func (p *parser) next() (*Event, error) {
+	if !p.begun {
+		p.begun = true
+		// The standard strips one leading U+FEFF; kept, it would hide
+		// the first field's name and so drop the first event.
+		if b, err := p.r.Peek(3); err == nil && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF {
+			p.r.Discard(3)
+		}
+	}
 	for {
 		line, err := p.readLine()
 		if err == io.EOF && (len(p.data) > 0 || p.hasTyp) {
@@ -90,7 +101,7 @@ func (p *parser) readLine() ([]byte, error) {
 		n := p.r.Buffered()
 		if n == 0 {
 			if _, err := p.r.Peek(1); err != nil {
-				if err == io.EOF && len(p.line) > 0 {
+				if err == io.EOF && len(p.line) > 0 && p.line[0] != ':' {
 					return nil, io.ErrUnexpectedEOF
 				}
 				return nil, err

@@ -58,6 +58,11 @@ func TestParserFollowsTheStandard(t *testing.T) {
 		{"an event without data is not dispatched", "event: ping\n\n\n\ndata: x\n\n", []got{msg("x")}},
 		{"an event not ended by a blank line is cut short at the end", "data: x\n\ndata: y\n", []got{msg("x")}},
 		{"a BOM-free colon in the value stays", "data: a: b\n\n", []got{msg("a: b")}},
+		{"a leading byte order mark is dropped", "\uFEFFdata: a\n\ndata: b\n\n", []got{msg("a"), msg("b")}},
+		{"only one leading byte order mark is dropped", "\uFEFF\uFEFFdata: a\n\ndata: b\n\n", []got{msg("b")}},
+		{"a keep-alive cut off at the end is no event", "data: a\n\n: keep-al", []got{msg("a")}},
+		{"a field line without its end is cut short at the end", "data: a\n\ndata: b", []got{msg("a")}},
+		{"an event type alone is cut short at the end", "data: a\n\nevent: delta\n", []got{msg("a")}},
 		{"a line longer than the reader's buffer", "data: " + strings.Repeat("x", 10000) + "\n\n", []got{msg(strings.Repeat("x", 10000))}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

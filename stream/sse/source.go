@@ -70,7 +70,12 @@ type Config[Req, Tok any] struct {
 // ExpectDone is false. It fails with the response's *errs.StatusError
 // (see [CheckResponse]), with the network's error wrapped, with Decode's
 // error, with [errs.ErrTruncated] for a body that ended before its Done
-// event when ExpectDone is true, or with ctx's error. When ctx ends, the
+// event when ExpectDone is true, or with ctx's error. A body that ends
+// inside an event (a field line without the blank line that would
+// dispatch it) fails with [errs.ErrTruncated] whatever ExpectDone says:
+// the format drops such an event, and a dropped event is a shortened
+// answer. A keep-alive comment cut off at the end is no event. A leading
+// byte order mark is skipped, as the format asks. When ctx ends, the
 // request is cancelled and the response body closed at once, whether or
 // not anyone is reading the token channel.
 //

@@ -85,6 +85,10 @@ func TestSourceOverASocket(t *testing.T) {
 			want: []string{"a"}},
 		{name: "a body cut inside an event is truncated", handler: events("data: a\n\ndata: b"),
 			want: []string{"a"}, err: errs.ErrTruncated},
+		{name: "a body cut after a field line is truncated, with or without ExpectDone", handler: events("data: a\n\ndata: b\n"),
+			want: []string{"a"}, err: errs.ErrTruncated},
+		{name: "a leading byte order mark is skipped", handler: events("\uFEFFdata: a\n\n", "data: [DONE]\n\n"),
+			expectDone: true, want: []string{"a"}},
 		{name: "a decoding error ends the stream", handler: events("data: a\n\n", "data: bad\n\n"),
 			want: []string{"a"}, err: errDecode},
 		{name: "429 with Retry-After in seconds", handler: func(w http.ResponseWriter, r *http.Request) {

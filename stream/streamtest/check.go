@@ -102,6 +102,15 @@ func checkRead[Req, Tok any](src stream.Source[Req, Tok], req Req) []string {
 	// then buffered may still come: one more was sent after the outcome.
 	watch, seen, buffered, late := errc, false, 0, 0
 	for {
+		// The outcome first, when it is there: a select between a ready
+		// outcome and a ready late token picks at random.
+		if watch != nil {
+			select {
+			case <-watch:
+				watch, seen, buffered = nil, true, len(out)
+			default:
+			}
+		}
 		select {
 		case _, ok := <-out:
 			if ok {

@@ -99,3 +99,35 @@ func TestCheckSeesALeakedGoroutine(t *testing.T) {
 		}
 	})
 }
+
+// TestCheckAlwaysSeesATokenAfterTheOutcome: a source that puts its outcome
+// between two sends on an unbuffered channel is reported every time, not
+// by chance.
+func TestCheckAlwaysSeesATokenAfterTheOutcome(t *testing.T) {
+	late := func(ctx context.Context, _ string) (<-chan string, <-chan error) {
+		out, errc := make(chan string), make(chan error, 1)
+		go func() {
+			defer close(out)
+			for i, tok := range []string{"a", "b"} {
+				if i == 1 {
+					errc <- errDown // the outcome, with a token still to come
+					close(errc)
+				}
+				select {
+				case out <- tok:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
+		return out, errc
+	}
+	for range 100 {
+		synctest.Test(t, func(t *testing.T) {
+			err := streamtest.Check(late, "req")
+			if err == nil || !strings.Contains(err.Error(), "token(s) after its outcome") {
+				t.Fatalf("Check = %v, want it to report the token after the outcome", err)
+			}
+		})
+	}
+}
