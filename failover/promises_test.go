@@ -634,10 +634,33 @@ func TestErrorRacingTheCallerIsKept(t *testing.T) {
 	}
 }
 
+// failingAsItStops returns a provider and a Content predicate for it.
+// While relay runs the predicate on the provider's first token, the
+// provider's error goes onto its error channel and meanwhile ends the
+// attempt from outside: when relay looks again, both are there.
+func failingAsItStops(provErr error, meanwhile func()) (failover.Provider[string, string], failover.Option) {
+	errc := make(chan error, 1)
+	src := func(ctx context.Context, _ string) (<-chan string, <-chan error) {
+		out := make(chan string, 1)
+		out <- "meta"
+		go func() { <-ctx.Done(); close(out) }()
+		return out, errc
+	}
+	isContent := func(s string) bool {
+		if s == "meta" {
+			errc <- provErr // the provider fails...
+			close(errc)
+			meanwhile() // ...as the attempt is ended
+			return false
+		}
+		return true
+	}
+	return failover.Provider[string, string]{Name: "a", Source: src}, failover.Content(isContent)
+}
+
 // TestErrorRacingTheCallerBeforeTheCommitIsKept: before the commit, the
 // provider's error is on its error channel in the instant the caller
-// cancels (here from inside the Content predicate, so that both are
-// ready when relay looks). The call's error names both.
+// cancels. The call's error names both.
 func TestErrorRacingTheCallerBeforeTheCommitIsKept(t *testing.T) {
 	t.Parallel()
 	provErr := errors.New("provider: 500 overloaded")
@@ -645,23 +668,8 @@ func TestErrorRacingTheCallerBeforeTheCommitIsKept(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
 			ctx, cancel := context.WithCancel(t.Context())
 			defer cancel()
-			errc := make(chan error, 1)
-			src := func(pctx context.Context, _ string) (<-chan string, <-chan error) {
-				out := make(chan string, 1)
-				out <- "meta"
-				go func() { <-pctx.Done(); close(out) }()
-				return out, errc
-			}
-			isContent := func(s string) bool {
-				if s == "meta" {
-					errc <- provErr // the provider fails...
-					close(errc)
-					cancel() // ...as the caller gives up
-					return false
-				}
-				return true
-			}
-			g := failover.New([]failover.Provider[string, string]{{Name: "a", Source: src}}, failover.Content(isContent))
+			p, content := failingAsItStops(provErr, cancel)
+			g := failover.New([]failover.Provider[string, string]{p}, content)
 			var err error
 			for _, e := range g.All(ctx, "r") {
 				err = e
@@ -679,23 +687,8 @@ func TestErrorRacingMaxCallTimeBeforeTheCommitIsKept(t *testing.T) {
 	t.Parallel()
 	provErr := errors.New("provider: 500 overloaded")
 	synctest.Test(t, func(t *testing.T) {
-		errc := make(chan error, 1)
-		src := func(pctx context.Context, _ string) (<-chan string, <-chan error) {
-			out := make(chan string, 1)
-			out <- "meta"
-			go func() { <-pctx.Done(); close(out) }()
-			return out, errc
-		}
-		isContent := func(s string) bool {
-			if s == "meta" {
-				errc <- provErr
-				close(errc)
-				time.Sleep(2 * time.Second) // MaxCallTime passes meanwhile
-				return false
-			}
-			return true
-		}
-		g := failover.New([]failover.Provider[string, string]{{Name: "a", Source: src}}, failover.Content(isContent), failover.MaxCallTime(time.Second))
+		p, content := failingAsItStops(provErr, func() { time.Sleep(2 * time.Second) })
+		g := failover.New([]failover.Provider[string, string]{p}, content, failover.MaxCallTime(time.Second))
 		_, err := stream.Collect(t.Context(), g.Stream, "r")
 		if !errors.Is(err, errs.ErrCallTimeout) || !errors.Is(err, provErr) {
 			t.Errorf("err = %v, want both the call timeout and the provider's error", err)
