@@ -111,7 +111,11 @@ func TestFaultsOverRealSockets(t *testing.T) {
 }
 
 // TestSlowCallerOverARealSocket reads a long answer slowly: the server
-// blocks on a full socket, nothing is lost and no timeout fires.
+// blocks on a full socket, nothing is lost and no timeout fires. The
+// caller's pauses are real time on purpose: the socket is real, and a
+// testing/synctest bubble cannot advance its clock while goroutines wait
+// on network I/O (the same cases in fake time are
+// TestSlowReaderNeverTimesOut and TestIdleTimeoutIsExactAgainstASlowCaller).
 func TestSlowCallerOverARealSocket(t *testing.T) {
 	t.Parallel()
 	words := make([]string, 2000)

@@ -1,12 +1,13 @@
 package redishealth_test
 
 import (
-	"context"
+	"bufio"
 	"fmt"
 	"net"
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -17,9 +18,10 @@ import (
 
 // redisServer is a redis-server that the tests start on a loopback port.
 type redisServer struct {
-	bin  string
-	port int
-	cmd  *exec.Cmd
+	bin    string
+	port   int
+	cmd    *exec.Cmd
+	logged chan struct{} // closed when the server's log has ended
 }
 
 var srv *redisServer
@@ -63,35 +65,54 @@ func freePort() int {
 func (s *redisServer) addr() string { return "127.0.0.1:" + strconv.Itoa(s.port) }
 
 // start runs redis-server in the foreground, with no persistence, and
-// waits until it answers.
+// waits until its log says it accepts connections.
 func (s *redisServer) start() error {
+	r, w, err := os.Pipe()
+	if err != nil {
+		return err
+	}
 	s.cmd = exec.Command(s.bin, "--port", strconv.Itoa(s.port), "--bind", "127.0.0.1",
 		"--save", "", "--appendonly", "no", "--protected-mode", "no")
-	if err := s.cmd.Start(); err != nil {
+	s.cmd.Stdout = w
+	err = s.cmd.Start()
+	w.Close() // the server holds the only writer: its exit ends the log
+	if err != nil {
+		r.Close()
 		return fmt.Errorf("starting redis-server: %w", err)
 	}
-	c := newClient(s.addr())
-	defer c.Close()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
-		err := c.Ping(ctx).Err()
-		cancel()
-		if err == nil {
-			return nil
+	ready := make(chan struct{})
+	s.logged = make(chan struct{})
+	go func() {
+		defer close(s.logged)
+		defer r.Close()
+		sc, said := bufio.NewScanner(r), false
+		for sc.Scan() {
+			if !said && strings.Contains(sc.Text(), "Ready to accept connections") {
+				close(ready)
+				said = true
+			}
 		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("redis-server on %s did not answer within 10s: %w", s.addr(), err)
-		}
-		time.Sleep(10 * time.Millisecond) // it is starting: nothing to wait on but its port
+	}()
+	t := time.NewTimer(10 * time.Second)
+	defer t.Stop()
+	select {
+	case <-ready:
+		return nil
+	case <-s.logged:
+		s.cmd.Wait()
+		return fmt.Errorf("redis-server on %s exited before it accepted connections", s.addr())
+	case <-t.C:
+		s.stop()
+		return fmt.Errorf("redis-server on %s did not accept connections within 10s", s.addr())
 	}
 }
 
-// stop kills the server and waits for it.
+// stop kills the server and waits for it and for the end of its log.
 func (s *redisServer) stop() {
 	if s.cmd != nil && s.cmd.Process != nil {
 		s.cmd.Process.Kill()
 		s.cmd.Wait()
+		<-s.logged
 	}
 }
 
