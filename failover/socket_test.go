@@ -110,14 +110,19 @@ func TestFaultsOverRealSockets(t *testing.T) {
 	}
 }
 
-// TestSlowCallerOverARealSocket reads a long answer slowly: the server
-// blocks on a full socket, nothing is lost and no timeout fires. The
-// caller's pauses are real time on purpose: the socket is real, and a
-// testing/synctest bubble cannot advance its clock while goroutines wait
-// on network I/O (the same cases in fake time are
-// TestSlowReaderNeverTimesOut and TestIdleTimeoutIsExactAgainstASlowCaller).
+// TestSlowCallerOverARealSocket reads a long answer over a real socket
+// and twice pauses for longer than two idle ticks while relay holds a
+// token for it: time spent on the caller never counts against the
+// provider, so no timeout fires and nothing is lost. The pauses are real
+// time on purpose: the socket is real, and a testing/synctest bubble
+// cannot advance its clock while goroutines wait on network I/O (the same
+// cases in fake time are TestSlowReaderNeverTimesOut and
+// TestIdleTimeoutIsExactAgainstASlowCaller). The idle timeout is long
+// enough that a busy machine's scheduling delays between two tokens of a
+// healthy server stay far below it.
 func TestSlowCallerOverARealSocket(t *testing.T) {
 	t.Parallel()
+	const idle = 400 * time.Millisecond
 	words := make([]string, 2000)
 	for i := range words {
 		words[i] = strings.Repeat("w", 100)
@@ -128,7 +133,7 @@ func TestSlowCallerOverARealSocket(t *testing.T) {
 	tr := &http.Transport{}
 	defer tr.CloseIdleConnections()
 	g := failover.New([]failover.Provider[string, string]{{Name: "a", Source: srv.Source(&http.Client{Transport: tr})}},
-		failover.IdleTimeout(50*time.Millisecond))
+		failover.IdleTimeout(idle))
 	n := 0
 	for tok, err := range g.All(t.Context(), req) {
 		if err != nil {
@@ -138,8 +143,8 @@ func TestSlowCallerOverARealSocket(t *testing.T) {
 			t.Fatalf("token %d has %d bytes", n, len(tok))
 		}
 		n++
-		if n%100 == 0 {
-			time.Sleep(60 * time.Millisecond) // slower than the idle timeout
+		if n == 700 || n == 1400 {
+			time.Sleep(2*idle + idle/2) // two idle ticks pass while relay holds a token
 		}
 	}
 	if n != len(words) {
