@@ -76,10 +76,17 @@ func TestFaultsOverRealSockets(t *testing.T) {
 				healthy := sseserver.Start(answer, func(int, string) sseserver.Fault { return sseserver.Fault{} })
 				tr := &http.Transport{}
 				client := &http.Client{Transport: tr}
+				// Only a stall needs a timeout to end; every other fault
+				// gets a timeout long enough that a busy machine's slow
+				// loopback answer is never taken for one.
+				timeout := 30 * time.Second
+				if tc.fault.Kind == sseserver.Stall || tc.fault.Kind == sseserver.StallFirst {
+					timeout = 1500 * time.Millisecond
+				}
 				g := failover.New([]failover.Provider[string, string]{
-					{Name: "faulty", Source: faulty.Source(client)},
+					{Name: "faulty", Source: faulty.Source(client), FirstTokenTimeout: timeout, IdleTimeout: timeout},
 					{Name: "healthy", Source: healthy.Source(client)},
-				}, failover.FirstTokenTimeout(1500*time.Millisecond), failover.IdleTimeout(1500*time.Millisecond))
+				}, failover.FirstTokenTimeout(30*time.Second), failover.IdleTimeout(30*time.Second))
 				ctx, rep := failover.WithReport(t.Context())
 				got, err := f.collect(ctx, g, req)
 				if strings.Join(got, " ") != tc.want {
@@ -96,7 +103,7 @@ func TestFaultsOverRealSockets(t *testing.T) {
 					t.Errorf("%s: the faulty attempt %+v does not fail for the fault's cause", f.name, a)
 				}
 				tr.CloseIdleConnections()
-				wait, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+				wait, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 				for _, s := range []*sseserver.Server{faulty, healthy} {
 					if n := s.WaitClosed(wait); n != 0 {
 						t.Errorf("%s: %d connections still open on the server after the call", f.name, n)

@@ -43,7 +43,13 @@ func TestEachFault(t *testing.T) {
 			srv := sseserver.Start(strings.Fields, func(int, string) sseserver.Fault { return tc.fault })
 			defer srv.Close()
 			tr := &http.Transport{}
-			ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
+			// A stall ends at the deadline; any other fault long before it,
+			// however busy the machine.
+			deadline := 30 * time.Second
+			if tc.fault.Kind == sseserver.Stall || tc.fault.Kind == sseserver.StallFirst {
+				deadline = time.Second
+			}
+			ctx, cancel := context.WithTimeout(t.Context(), deadline)
 			defer cancel()
 			got, err := stream.Collect(ctx, srv.Source(&http.Client{Transport: tr}), "a b c")
 			tr.CloseIdleConnections()
