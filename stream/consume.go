@@ -123,6 +123,11 @@ func consume[Req, Tok any](ctx context.Context, src Source[Req, Tok], req Req, f
 			if ok {
 				err = e
 			}
+			if err == nil && out == nil && ctx.Err() != nil {
+				// Success, read after the token channel closed as ctx
+				// ended: as above, it may be cut short.
+				return ctxErr(ctx)
+			}
 			if err != nil || out == nil {
 				// A failure: every token the source sent before it is
 				// already buffered, so take those and stop.

@@ -169,17 +169,27 @@ func TestBreakWhileSettlingReturnsAtOnce(t *testing.T) {
 }
 
 // A loop body slower than Grace does not cost the source's error, which
-// was already waiting.
+// was already waiting. The source has sent everything before it returns,
+// so that its answer is whole before the caller cancels.
 func TestSlowBodyKeepsTheSourceError(t *testing.T) {
 	t.Parallel()
+	sent := func(context.Context, string) (<-chan string, <-chan error) {
+		out, errc := make(chan string, 4), make(chan error, 1)
+		for _, tok := range []string{"a", "b", "c", "d"} {
+			out <- tok
+		}
+		errc <- errDown
+		close(errc)
+		close(out)
+		return out, errc
+	}
 	for i := range 100 {
 		synctest.Test(t, func(t *testing.T) {
-			p := streamtest.New[string](streamtest.Script[string]{Tokens: []string{"a", "b", "c", "d"}, Buffer: 8, Err: errDown})
 			ctx, cancel := context.WithCancel(t.Context())
 			defer cancel()
 			var err error
 			n := 0
-			for tok, e := range stream.All(ctx, p.Source, "req") {
+			for tok, e := range stream.All(ctx, sent, "req") {
 				if e != nil {
 					err = e
 					break
@@ -193,7 +203,6 @@ func TestSlowBodyKeepsTheSourceError(t *testing.T) {
 			if !errors.Is(err, errDown) || n != 4 {
 				t.Fatalf("run %d: %d tokens, %v; want all 4 and the source's error", i, n, err)
 			}
-			p.Wait()
 		})
 	}
 }
@@ -221,6 +230,43 @@ func TestEarlySuccessThenCancelIsNotSuccess(t *testing.T) {
 				t.Fatalf("run %d: %q and a nil error: cut short", i, got)
 			}
 			p.Wait()
+		})
+	}
+}
+
+// The same when the token channel's close is read before the success:
+// the source closes both as ctx ends, and whichever of the three ready
+// cases the consumer takes first, the call is not a success.
+func TestCloseThenSuccessAsCtxEndsIsNotSuccess(t *testing.T) {
+	t.Parallel()
+	src := func(ctx context.Context, _ string) (<-chan string, <-chan error) {
+		out, errc := make(chan string, 1), make(chan error)
+		out <- "a"
+		go func() {
+			<-ctx.Done()
+			close(out)
+			close(errc)
+		}()
+		return out, errc
+	}
+	for i := range 200 {
+		synctest.Test(t, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			var got []string
+			var err error
+			for tok, e := range stream.All(ctx, src, "req") {
+				if e != nil {
+					err = e
+					break
+				}
+				got = append(got, tok)
+				cancel()
+				synctest.Wait() // the source has closed both channels
+			}
+			if !errors.Is(err, context.Canceled) {
+				t.Fatalf("run %d: %q and %v, want the cancellation", i, got, err)
+			}
 		})
 	}
 }
