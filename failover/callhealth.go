@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/relay-go/relay/errs"
@@ -142,7 +143,7 @@ func (r *run[Req, Tok]) outcome(ctx context.Context, a *attempt[Tok], cause erro
 	for k, p := range hc.probes {
 		if p == a.info.Provider {
 			o.Probe = true
-			hc.probes = append(hc.probes[:k], hc.probes[k+1:]...)
+			hc.probes = slices.Delete(hc.probes, k, k+1)
 			break
 		}
 	}

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"time"
-
-	"github.com/relay-go/relay/errs"
 )
 
 // CommitAfter holds up to n content tokens of an attempt before it commits,
@@ -86,15 +84,6 @@ func CommitTimeout(d time.Duration) Option {
 	}
 	return optionFunc(func(c *config) { c.commitTimeout = d })
 }
-
-// commitTimeout is the cause of a call context that CommitTimeout ended.
-type commitTimeout struct{ d time.Duration }
-
-func (e *commitTimeout) Error() string {
-	return fmt.Sprintf("%v: nothing committed within %v", errs.ErrCommitTimeout, e.d)
-}
-
-func (e *commitTimeout) Unwrap() error { return errs.ErrCommitTimeout }
 
 // AttemptInfo says which attempt a provider's Source call serves.
 type AttemptInfo struct {

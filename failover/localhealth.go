@@ -2,6 +2,7 @@ package failover
 
 import (
 	"context"
+	"maps"
 	"math"
 	"sync"
 	"sync/atomic"
@@ -63,11 +64,9 @@ func (h *localHealth) add(name string) *providerHealth {
 			return s
 		}
 	}
-	m := make(map[string]*providerHealth, 1)
+	m := map[string]*providerHealth{}
 	if old != nil {
-		for k, v := range *old {
-			m[k] = v
-		}
+		m = maps.Clone(*old)
 	}
 	s := &providerHealth{}
 	s.success.Store(math.Float64bits(1))

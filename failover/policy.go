@@ -121,23 +121,26 @@ func MaxCallTime(d time.Duration) Option {
 	return optionFunc(func(c *config) { c.maxCall = d })
 }
 
-// callTimeout is the cause of a call context that MaxCallTime ended.
-type callTimeout struct{ d time.Duration }
-
-func (e *callTimeout) Error() string {
-	return fmt.Sprintf("%v: the call ran longer than %v", errs.ErrCallTimeout, e.d)
+// limitHit is the cause of a call context that one of the group's own
+// limits ended (MaxCallTime, CommitTimeout): the limit's error, such as
+// errs.ErrCallTimeout, and what ran past it. It stands in for the
+// context's error, which would suggest that the caller's context ended.
+type limitHit struct {
+	err  error
+	what string // "the call ran longer than"
+	d    time.Duration
 }
 
-func (e *callTimeout) Unwrap() error { return errs.ErrCallTimeout }
+func (e *limitHit) Error() string { return fmt.Sprintf("%v: %s %v", e.err, e.what, e.d) }
+func (e *limitHit) Unwrap() error { return e.err }
 
 // ctxErr is why ctx ended: the call's own timeout, or the caller's context
 // error with its cause when the caller gave one.
 func ctxErr(ctx context.Context) error {
 	err := ctx.Err()
 	c := context.Cause(ctx)
-	var ct *callTimeout
-	var mt *commitTimeout
-	if errors.As(c, &ct) || errors.As(c, &mt) {
+	var limit *limitHit
+	if errors.As(c, &limit) {
 		return c
 	}
 	if c != nil && c != err {

@@ -2,6 +2,7 @@ package failover
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/relay-go/relay/errs"
@@ -61,10 +62,11 @@ func (r *run[Req, Tok]) resume(ctx context.Context, a *attempt[Tok], ce *errs.Co
 }
 
 // commitBy bounds the time until the call's first commit: past d, the
-// call's context ends with a commitTimeout cause. commit stops the timer.
+// call's context ends with ErrCommitTimeout as its cause. commit stops the
+// timer.
 func (r *run[Req, Tok]) commitBy(ctx context.Context, d time.Duration) context.Context {
 	ctx, cancel := context.WithCancelCause(ctx)
-	r.commitT = time.AfterFunc(d, func() { cancel(&commitTimeout{d}) })
+	r.commitT = time.AfterFunc(d, func() { cancel(&limitHit{errs.ErrCommitTimeout, "nothing committed within", d}) })
 	prev := r.stopCall
 	r.stopCall = func() {
 		cancel(nil)
@@ -97,18 +99,12 @@ func (r *run[Req, Tok]) continueWith(failed *attempt[Tok], req Req) {
 	r.last = -1
 }
 
-// rotate moves the first k entries of order to its end.
+// rotate moves the first k entries of order to its end, in place.
 func rotate(order []int32, k int) {
 	k %= len(order)
-	reverse(order[:k])
-	reverse(order[k:])
-	reverse(order)
-}
-
-func reverse(s []int32) {
-	for i, j := 0, len(s)-1; i < j; i, j = i+1, j-1 {
-		s[i], s[j] = s[j], s[i]
-	}
+	slices.Reverse(order[:k])
+	slices.Reverse(order[k:])
+	slices.Reverse(order)
 }
 
 // stopped is the error of a call that resumed and still did not

@@ -142,7 +142,7 @@ func (g *Group[Req, Tok]) begin(ctx context.Context, req Req) (*run[Req, Tok], c
 		r.plan = g.newPlan(r.order)
 	}
 	if d := g.cfg.maxCall; d > 0 {
-		ctx, r.stopCall = context.WithTimeoutCause(ctx, d, &callTimeout{d})
+		ctx, r.stopCall = context.WithTimeoutCause(ctx, d, &limitHit{errs.ErrCallTimeout, "the call ran longer than", d})
 	}
 	if g.resume != nil {
 		r.res = &resumption[Req, Tok]{req: req}

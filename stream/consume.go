@@ -108,12 +108,7 @@ func consume[Req, Tok any](ctx context.Context, src Source[Req, Tok], req Req, f
 					out = nil
 					continue
 				}
-				if err == nil && ctx.Err() != nil {
-					// Success was reported early, and the stream closed as
-					// ctx ended: it may be cut short.
-					return ctxErr(ctx)
-				}
-				return err
+				return over(ctx, err)
 			}
 			if !fn(t) {
 				return nil
@@ -123,12 +118,10 @@ func consume[Req, Tok any](ctx context.Context, src Source[Req, Tok], req Req, f
 			if ok {
 				err = e
 			}
-			if err == nil && out == nil && ctx.Err() != nil {
-				// Success, read after the token channel closed as ctx
-				// ended: as above, it may be cut short.
-				return ctxErr(ctx)
+			if out == nil {
+				return over(ctx, err)
 			}
-			if err != nil || out == nil {
+			if err != nil {
 				// A failure: every token the source sent before it is
 				// already buffered, so take those and stop.
 				return drain(out, err, fn)
@@ -139,6 +132,17 @@ func consume[Req, Tok any](ctx context.Context, src Source[Req, Tok], req Req, f
 			return settle(ctx, out, errc, err, known, fn)
 		}
 	}
+}
+
+// over is the result of a stream whose outcome, err, has arrived and
+// whose token channel has closed, in either order. A success when ctx has
+// ended may be cut short (the source closed its token channel as ctx
+// ended), so it is never a nil error.
+func over(ctx context.Context, err error) error {
+	if err == nil && ctx.Err() != nil {
+		return ctxErr(ctx)
+	}
+	return err
 }
 
 // open calls src, turning a panic in the call and nil channels into errors.

@@ -231,13 +231,11 @@ func (h *Health) Record(ctx context.Context, policy failover.Policy, outcomes []
 	}
 	keys := make([]string, len(outcomes))
 	args := make([]any, 0, 4+3*len(outcomes))
-	ttl := h.opts.TTL
-	if policy.Cooldown > ttl/failover.MaxCooldownFactor {
-		ttl = max(ttl, min(policy.Cooldown, math.MaxInt64/failover.MaxCooldownFactor)*failover.MaxCooldownFactor)
-	}
 	// The script's numbers are Lua doubles, written back to Redis with 14
-	// digits: keep every time within about 290 years of now.
+	// digits: keep every time within about 290 years of now. A key
+	// outlives the longest cooldown the policy can give.
 	cd := min(policy.Cooldown, math.MaxInt64/failover.MaxCooldownFactor)
+	ttl := max(h.opts.TTL, cd*failover.MaxCooldownFactor)
 	args = append(args, now.UnixMilli(), policy.Failures, cd.Milliseconds(), ttl.Milliseconds())
 	for i, o := range outcomes {
 		keys[i] = h.key(o.Provider)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"time"
 )
@@ -158,8 +159,8 @@ func (p *parser) field(line []byte) error {
 			p.ev.ID = string(value)
 		}
 	case "retry":
-		if ms, err := strconv.ParseUint(string(value), 10, 63); err == nil && len(value) > 0 {
-			p.ev.Retry = time.Duration(ms) * time.Millisecond
+		if ms, err := strconv.ParseUint(string(value), 10, 63); err == nil {
+			p.ev.Retry = time.Duration(min(ms, math.MaxInt64/uint64(time.Millisecond))) * time.Millisecond
 		}
 	}
 	return nil

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"math"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -52,6 +53,7 @@ func TestParserFollowsTheStandard(t *testing.T) {
 		{"an id lasts until the next", "id: 7\ndata: x\n\ndata: y\n\nid\ndata: z\n\n", []got{{Type: "message", ID: "7", Data: "x"}, {Type: "message", ID: "7", Data: "y"}, msg("z")}},
 		{"an id with NUL is ignored", "id: 1\x002\ndata: x\n\n", []got{msg("x")}},
 		{"retry in milliseconds; others ignored", "retry: 1500\ndata: x\n\nretry: soon\ndata: y\n\n", []got{{Type: "message", Data: "x", Retry: 1500 * time.Millisecond}, {Type: "message", Data: "y", Retry: 1500 * time.Millisecond}}},
+		{"a retry too long for a duration is the longest", "retry: 9223372036854775807\ndata: x\n\n", []got{{Type: "message", Data: "x", Retry: math.MaxInt64 / time.Millisecond * time.Millisecond}}},
 		{"one leading space is dropped, no more", "data:x\n\ndata:  y\n\n", []got{msg("x"), msg(" y")}},
 		{"a field without a colon has an empty value", "data\n\ndata\ndata\n\n", []got{msg(""), msg("\n")}},
 		{"unknown fields are ignored", "foo: bar\ndata: x\nbaz\n\n", []got{msg("x")}},

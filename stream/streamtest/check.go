@@ -49,16 +49,17 @@ func Check[Req, Tok any](src stream.Source[Req, Tok], req Req) error {
 	}
 	var broken []string
 	for _, run := range []struct {
-		name string
-		f    func(stream.Source[Req, Tok], Req) []string
+		name      string
+		cancelled bool // src is called with a context already cancelled
+		f         func(cancel context.CancelFunc, out <-chan Tok, errc <-chan error) []string
 	}{
-		{"read to its end", checkRead[Req, Tok]},
-		{"cancelled after its first token, with nobody reading", checkAbandon[Req, Tok]},
-		{"called with a context already cancelled", checkCancelled[Req, Tok]},
+		{"read to its end", false, checkRead[Tok]},
+		{"cancelled after its first token, with nobody reading", false, checkAbandon[Tok]},
+		{"called with a context already cancelled", true, checkCancelled[Tok]},
 	} {
 		before := goroutines()
 		var problems []string
-		if rec := panics.Try(func() { problems = run.f(src, req) }); rec != nil {
+		if rec := panics.Try(func() { problems = try(src, req, run.cancelled, run.f) }); rec != nil {
 			problems = append(problems, fmt.Sprintf("it panicked: %v", rec.Value))
 		}
 		if leaked := leftBehind(before); leaked != "" {
@@ -74,8 +75,15 @@ func Check[Req, Tok any](src stream.Source[Req, Tok], req Req) error {
 	return fmt.Errorf("streamtest: the source broke the stream contract:\n  %s", strings.Join(broken, "\n  "))
 }
 
-// channels checks what a call returned.
-func channels[Tok any](out <-chan Tok, errc <-chan error) []string {
+// try calls src with a context of its own and, if the channels it
+// returned are sound, runs f on them.
+func try[Req, Tok any](src stream.Source[Req, Tok], req Req, cancelled bool, f func(context.CancelFunc, <-chan Tok, <-chan error) []string) []string {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if cancelled {
+		cancel()
+	}
+	out, errc := src(ctx, req)
 	var p []string
 	if out == nil {
 		p = append(p, "it returned a nil token channel")
@@ -85,16 +93,13 @@ func channels[Tok any](out <-chan Tok, errc <-chan error) []string {
 	} else if cap(errc) < 1 {
 		p = append(p, "its error channel has no room for its one value")
 	}
-	return p
-}
-
-func checkRead[Req, Tok any](src stream.Source[Req, Tok], req Req) []string {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	out, errc := src(ctx, req)
-	if p := channels(out, errc); len(p) > 0 {
+	if len(p) > 0 {
 		return p
 	}
+	return f(cancel, out, errc)
+}
+
+func checkRead[Tok any](_ context.CancelFunc, out <-chan Tok, errc <-chan error) []string {
 	t := time.NewTimer(Silence)
 	defer t.Stop()
 	// The error channel is watched from the start, as a consumer may to
@@ -146,13 +151,7 @@ func checkRead[Req, Tok any](src stream.Source[Req, Tok], req Req) []string {
 	return p
 }
 
-func checkAbandon[Req, Tok any](src stream.Source[Req, Tok], req Req) []string {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	out, errc := src(ctx, req)
-	if p := channels(out, errc); len(p) > 0 {
-		return p
-	}
+func checkAbandon[Tok any](cancel context.CancelFunc, out <-chan Tok, errc <-chan error) []string {
 	t := time.NewTimer(Wait)
 	defer t.Stop()
 	select {
@@ -164,13 +163,7 @@ func checkAbandon[Req, Tok any](src stream.Source[Req, Tok], req Req) []string {
 	return ended(out, errc)
 }
 
-func checkCancelled[Req, Tok any](src stream.Source[Req, Tok], req Req) []string {
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	out, errc := src(ctx, req)
-	if p := channels(out, errc); len(p) > 0 {
-		return p
-	}
+func checkCancelled[Tok any](_ context.CancelFunc, out <-chan Tok, errc <-chan error) []string {
 	return ended(out, errc)
 }
 
