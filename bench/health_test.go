@@ -17,7 +17,8 @@ import (
 // BenchmarkHealth measures what health across calls adds to a call that
 // streams one token through eight providers (the first serves): kept in
 // process, and shared through a redis-server on loopback (one round trip
-// as the call starts and one as it ends), beside the same call without
+// as the call starts; a healthy provider's success is no news, so none as
+// it ends), beside the same call without
 // health. It starts its own redis-server, and skips the shared rows when
 // there is none to start.
 func BenchmarkHealth(b *testing.B) {

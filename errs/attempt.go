@@ -21,17 +21,20 @@ func (e *AttemptError) Error() string {
 func (e *AttemptError) Unwrap() error { return e.Err }
 
 // FailoverError reports a call that ended with nothing committed: no attempt
-// produced a content token, so the caller received no token at all.
+// reached its commit (its first content token, or as many as the group
+// holds before committing), so the caller received no token at all.
 type FailoverError struct {
 	// Attempts lists every failed attempt in the order the attempts started.
 	Attempts []*AttemptError
 	// Err, when not nil, is why the call stopped before it ran out of
 	// providers to try: the caller's context ended (its error), the call
-	// ran past its maximum time ([ErrCallTimeout]), the retry budget was
-	// spent ([ErrBudget]), no provider could be tried again before the
-	// deadline ([ErrDeadline]); or an attempt failed with an error that
-	// stops the call (a [Permanent] error, or one a classifier said Stop
-	// for), which is then both here and on the last attempt.
+	// ran past its maximum time ([ErrCallTimeout]) or committed nothing
+	// within its commit timeout ([ErrCommitTimeout]; both wrapped with the
+	// limit, so test with errors.Is), the retry budget was spent
+	// ([ErrBudget]), no provider could be tried again before the deadline
+	// ([ErrDeadline]); or an attempt failed with an error that stops the
+	// call (a [Permanent] error, or one a classifier said Stop for), which
+	// is then both here and on the last attempt.
 	//
 	// When the call is itself one provider of an outer group, Err is all
 	// that the outer group's classification and Retry-After look at: the

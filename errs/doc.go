@@ -1,15 +1,20 @@
 // Package errs holds every error value and type that relay returns, and the
 // markers a provider uses to tell relay how to treat its own errors.
 //
-// A call through a failover group ends in one of three ways, each with its
+// A call through a failover group ends in one of four ways, each with its
 // own error shape:
 //
-//   - Nothing was committed: every eligible attempt failed before its first
-//     content token. The error is a [*FailoverError] that lists each
-//     [*AttemptError] in the order the attempts started.
+//   - Nothing was committed: every eligible attempt failed before its
+//     commit (its first content token, unless the group holds more). The
+//     error is a [*FailoverError] that lists each [*AttemptError] in the
+//     order the attempts started.
 //   - An attempt committed and then failed: a [*CommittedError] names the
 //     provider, how many tokens reached the caller, and the cause. No other
 //     provider's output was mixed in.
+//   - An attempt committed and failed, the call resumed on other providers
+//     from what the caller had, and still did not complete: a
+//     [*ResumeError] names each committed failure and why the call
+//     stopped.
 //   - Nothing could be tried: [ErrNoProvider], or the caller's context error
 //     when the context was already done.
 //

@@ -20,7 +20,8 @@ import (
 // allocates 4 objects beyond the provider's own (the call's state and the
 // attempt's context), and holds no goroutine of its own. With [Hedge], each
 // Source call runs on a goroutine of its own that ends when it returns, so
-// that one slow to return does not hold back the others.
+// that one slow to return does not hold back the others. All panics if g
+// or ctx is nil.
 func (g *Group[Req, Tok]) All(ctx context.Context, req Req) iter.Seq2[Tok, error] {
 	if g == nil {
 		panic("failover: All called on a nil *Group; make one with New")

@@ -39,7 +39,9 @@ func CommitAfter(n int) Option {
 // A call resumes at most [MaxResumes] times (2 by default). When it ends
 // without completing, its error is an [*errs.ResumeError] that names each
 // committed failure and why the call stopped; errors.As still finds the
-// first [*errs.CommittedError] in it. The [Report] marks each attempt with
+// first [*errs.CommittedError] in it. A call that never resumed because
+// it could not (MaxResumes(0), or the caller's context ended with the
+// first failure) ends with that plain *errs.CommittedError. The [Report] marks each attempt with
 // the continuation it served ([Attempt].Resume), and a provider can read
 // the same from its context ([AttemptOf]).
 //
@@ -100,10 +102,13 @@ type attemptKey struct{}
 // AttemptOf returns which attempt a provider serves, read from the context
 // its Source was called with, for its logs and for idempotency keys
 // (provider, number and resume tell apart the tries of one call). It
-// reports false for a context that is not an attempt's. A provider nested
-// in an inner group sees the inner group's attempt. Reading it costs no
-// allocation.
+// reports false for a context that is not an attempt's, nil included. A
+// provider nested in an inner group sees the inner group's attempt.
+// Reading it costs no allocation.
 func AttemptOf(ctx context.Context) (AttemptInfo, bool) {
+	if ctx == nil {
+		return AttemptInfo{}, false
+	}
 	info, ok := ctx.Value(attemptKey{}).(*AttemptInfo)
 	if !ok {
 		return AttemptInfo{}, false

@@ -27,7 +27,7 @@ func valuesOf(ctx context.Context) callValues {
 // providers, without an attempt, in calls made with it. Names accumulate:
 // Ignore on a context that already ignores some providers ignores those too.
 // Groups nested inside a call see the same context, so a name is skipped at
-// every level.
+// every level. Ignore panics if ctx is nil.
 func Ignore(ctx context.Context, names ...string) context.Context {
 	if ctx == nil {
 		panic("failover: Ignore needs a non-nil context")
@@ -42,6 +42,7 @@ func Ignore(ctx context.Context, names ...string) context.Context {
 // the stream has ended. Groups nested inside the call, and later calls made
 // with the same ctx, leave it alone, so the report always describes exactly
 // one call of one group. A call made without a report pays nothing for this.
+// WithReport panics if ctx is nil.
 func WithReport(ctx context.Context) (context.Context, *Report) {
 	if ctx == nil {
 		panic("failover: WithReport needs a non-nil context")

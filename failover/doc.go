@@ -16,14 +16,17 @@
 // # The commit point
 //
 // An attempt commits when relay receives its first content token (every
-// token, unless [Content] says otherwise). Before that, any failure fails
-// over to the next try: an error, an empty stream ([errs.ErrEmpty]), a
-// panic in the provider's Source call, nil channels, an error reported
-// while the token channel stays open, a first-token or idle timeout. After
-// it, only that attempt's tokens are emitted, and a failure ends the stream
-// with an [*errs.CommittedError] that says how many tokens the caller got.
-// A call that commits nothing ends with an [*errs.FailoverError] that names
-// every attempt.
+// token, unless [Content] says otherwise), or its n-th with
+// [CommitAfter](n). Before that, any failure fails over to the next try:
+// an error, an empty stream ([errs.ErrEmpty]), a panic in the provider's
+// Source call, nil channels, an error reported while the token channel
+// stays open, a first-token or idle timeout. After it, only that
+// attempt's tokens are emitted, and a failure ends the stream with an
+// [*errs.CommittedError] that says how many tokens the caller got, or,
+// with [Resume], goes on from them on another provider (ending, if that
+// fails too, with an [*errs.ResumeError]). A call that commits nothing
+// ends with an [*errs.FailoverError] that names every attempt;
+// [CommitTimeout] bounds how long that may take.
 //
 // # Order, retries and what stops a call
 //

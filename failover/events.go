@@ -16,8 +16,9 @@ const (
 	AttemptStarted EventKind = iota + 1
 	// FirstToken: an attempt sent its first token, of any kind.
 	FirstToken
-	// Committed: an attempt sent its first content token and is the one
-	// the caller receives. FirstToken is its time to that token.
+	// Committed: an attempt sent its first content token (its n-th with
+	// CommitAfter) and is the one the caller receives. FirstToken is its
+	// time to its first content token.
 	Committed
 	// AttemptFailed: an attempt failed, with Err. GoesOn says whether the
 	// call goes on to another try; after the commit it never does.
@@ -77,7 +78,7 @@ type Event struct {
 	// apart the events of concurrent calls.
 	Call       uint64
 	Provider   string        // the provider concerned; "" for CallDone
-	Attempt    int           // the provider's try within the call, from 1
+	Attempt    int           // the provider's try within the call's phase (see Resume), from 1
 	Err        error         // AttemptFailed: the cause; CallDone: the call's error
 	GoesOn     bool          // AttemptFailed: the call tries further
 	Hedge      bool          // AttemptStarted: beside attempts in flight
@@ -103,6 +104,7 @@ func Observe(fn func(Event)) Option {
 // LogEvents returns an observer for [Observe] that logs each event through
 // l, with the event's fields as attributes: failures and cooldowns at
 // Warn, probes and recoveries at Info, the rest (a few per call) at Debug.
+// LogEvents panics if l is nil.
 func LogEvents(l *slog.Logger) func(Event) {
 	if l == nil {
 		panic("failover: LogEvents needs a non-nil logger")

@@ -39,7 +39,7 @@ type Provider[Req, Tok any] struct {
 // Group sends each request to its providers in turn until one streams an
 // answer. Make one with [New]; a Group is safe for any number of concurrent
 // calls. What its calls share is what an option asks for: the random
-// generator ([Shuffle], [Backoff], [ByHealth]), the round-robin counter,
+// generator ([Shuffle], [Weighted], [ByHealth], [Backoff]), the round-robin counter,
 // the budgets ([RetryBudget], [HedgeBudget]), the times to first token
 // ([AdaptiveHedge]) and the providers' health ([Cooldown], [ByHealth],
 // [WithHealth]); a call never waits on another's stream. A zero Group is

@@ -170,8 +170,10 @@ func WithHealth(h Health) Option {
 }
 
 // ByHealth orders each call's providers by their recent health, best
-// first: a high moving average of success counts most, then a short time
-// to first token. A provider that has not been tried yet counts as
+// first, by one score: the moving average of success to the fourth power
+// over the moving average of time to first token, so that success counts
+// most (two failures in a row put a fast provider behind a slower
+// healthy one) and, among providers that succeed alike, the faster leads. A provider that has not been tried yet counts as
 // healthy and fast, so it gets tried. One call in ten (drawn from a
 // generator seeded with seed, as for [Shuffle]) puts a random provider
 // first instead, so that a provider that failed gets traffic again and

@@ -79,7 +79,7 @@ const (
 // The group keeps one generator seeded with seed, so a caller that makes its
 // calls one at a time gets the same sequence of orders (and of [Backoff]
 // jitter) for the same seed; seed 0 draws the seed from entropy. Of the
-// ordering options ([Shuffle], [RoundRobin], [Weighted]) the last wins.
+// ordering options ([Shuffle], [RoundRobin], [Weighted], [ByHealth]) the last wins.
 func Shuffle(seed uint64) Option {
 	return optionFunc(func(c *config) { c.order = orderShuffle; c.seed = seed })
 }

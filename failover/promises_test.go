@@ -398,6 +398,9 @@ func TestNilContextPanicsWithAMessage(t *testing.T) {
 			f()
 		}()
 	}
+	if _, ok := failover.AttemptOf(nilCtx); ok {
+		t.Error("AttemptOf(nil) reports an attempt")
+	}
 }
 
 // Emitted counts every token the caller received, content or not.

@@ -21,7 +21,7 @@ type Report struct {
 // Attempt is one try of one provider within a call.
 type Attempt struct {
 	Provider   string        // the provider's name
-	Number     int           // this provider's try within the call, from 1
+	Number     int           // this provider's try within the call's phase (see Resume), from 1
 	Start      time.Time     // when its Source was called
 	FirstToken time.Duration // from Start to its first content token; 0 if none arrived
 	Committed  bool          // whether its stream was the one the caller received

@@ -10,11 +10,12 @@ import "context"
 // runs on one relay goroutine, which owns every attempt it starts and ends
 // once the stream has ended or ctx is done.
 //
-// Before the commit point (the first content token of an attempt), any
-// failure of an attempt fails over: the provider's error, an empty stream,
-// a panic in its Source call, nil channels, a first-token or idle timeout.
-// After it, only that attempt's tokens reach the caller, and a failure ends
-// the stream with an [*errs.CommittedError]. When no attempt commits, the
+// Before the commit point (the first content token of an attempt, or its
+// n-th with [CommitAfter]), any failure of an attempt fails over: the
+// provider's error, an empty stream, a panic in its Source call, nil
+// channels, a first-token or idle timeout. After it, only that attempt's
+// tokens reach the caller, and a failure ends the stream with an
+// [*errs.CommittedError] (or resumes, with [Resume]). When no attempt commits, the
 // error is an [*errs.FailoverError] naming every attempt. An
 // [errs.Permanent] error stops the call at once (unless [Classify] says
 // otherwise). When ctx ends, the stream ends with an
@@ -30,6 +31,7 @@ import "context"
 // cancelable ctx that has no other children one more, and more than eight
 // eligible providers one more for the call's order. The benchmarks in
 // the bench module measure these costs beside a bare provider call.
+// Stream panics if g or ctx is nil.
 func (g *Group[Req, Tok]) Stream(ctx context.Context, req Req) (<-chan Tok, <-chan error) {
 	if g == nil {
 		panic("failover: Stream called on a nil *Group; make one with New")

@@ -35,7 +35,7 @@ const Grace = time.Second
 // A source that breaks the contract is reported, not trusted: nil channels
 // end the call with an error wrapping [errs.ErrContract], a panic in its
 // call with a [*errs.PanicError], and tokens it sends after reporting
-// success are still collected. Collect panics if src is nil.
+// success are still collected. Collect panics if src or ctx is nil.
 func Collect[Req, Tok any](ctx context.Context, src Source[Req, Tok], req Req) ([]Tok, error) {
 	if src == nil {
 		panic("stream: Collect needs a non-nil source")
@@ -57,7 +57,7 @@ func Collect[Req, Tok any](ctx context.Context, src Source[Req, Tok], req Req) (
 // of the loop cancels the source and returns at once, without waiting for
 // a source that ignores ctx. The source is called when the loop starts,
 // not when All is called; ranging over the iterator a second time yields
-// only (zero, [ErrReused]). All panics if src is nil.
+// only (zero, [ErrReused]). All panics if src or ctx is nil.
 func All[Req, Tok any](ctx context.Context, src Source[Req, Tok], req Req) iter.Seq2[Tok, error] {
 	if src == nil {
 		panic("stream: All needs a non-nil source")

@@ -18,12 +18,18 @@ import (
 // unbuffered, and the goroutine ends as soon as fn returns. Per call, Generate
 // costs one goroutine and two channels; per token, one channel send.
 //
-// Generate panics if fn is nil.
+// Generate panics if fn is nil, and the Source it returns, on the caller's
+// goroutine, if it is called with a nil context. So do the stages built
+// on it: [FromSlice], [Map], [Filter] and [Batch].
 func Generate[Req, Tok any](fn func(ctx context.Context, req Req, yield func(Tok) bool) error) Source[Req, Tok] {
 	if fn == nil {
 		panic("stream: Generate needs a non-nil function")
 	}
 	return func(ctx context.Context, req Req) (<-chan Tok, <-chan error) {
+		if ctx == nil {
+			// Here, on the caller's goroutine, rather than in fn's.
+			panic("stream: Generate needs a non-nil context for each call of its Source (context.Background() if there is none)")
+		}
 		out := make(chan Tok)
 		errc := make(chan error, 1)
 		go func() {

@@ -103,9 +103,10 @@ func TestConsumersPanicOnANilContext(t *testing.T) {
 	src := stream.FromSlice[string]([]string{"x"}, nil)
 	var nilCtx context.Context
 	for name, f := range map[string]func(){
-		"Collect": func() { stream.Collect(nilCtx, src, "req") },
-		"All":     func() { stream.All(nilCtx, src, "req") },
-		"Tee":     func() { stream.Tee(nilCtx, src, "req", 0) },
+		"Collect":  func() { stream.Collect(nilCtx, src, "req") },
+		"All":      func() { stream.All(nilCtx, src, "req") },
+		"Tee":      func() { stream.Tee(nilCtx, src, "req", 0) },
+		"Generate": func() { src(nilCtx, "req") },
 	} {
 		func() {
 			defer func() {

@@ -22,7 +22,7 @@ type Branch[Tok any] struct {
 //
 // Tee returns at once; the stream runs on one goroutine that ends when
 // both branches have their outcome. Per token it costs two channel sends.
-// Tee panics if src is nil or buffer < 0.
+// Tee panics if src or ctx is nil or buffer < 0.
 func Tee[Req, Tok any](ctx context.Context, src Source[Req, Tok], req Req, buffer int) (Branch[Tok], Branch[Tok]) {
 	if src == nil {
 		panic("stream: Tee needs a non-nil source")

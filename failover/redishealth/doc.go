@@ -11,7 +11,9 @@
 // It is a module of its own, so that relay's own module never depends on
 // a Redis client. (Until relay is tagged, its go.mod reaches relay through
 // a replace directive, so use it from within relay's repository or with a
-// replace of your own.) A call costs one round trip as it starts and one when
-// its stream ends, each bounded by a short timeout; when Redis is slow or
-// down, calls go on with in-process health and never fail for it.
+// replace of your own.) A call costs at most one round trip as it starts
+// (none within Options.CacheFor) and, when its stream ends, one more only
+// if it has news for the shared health (a failure, a probe's outcome),
+// each bounded by a short timeout; when Redis is slow or down, calls go
+// on with in-process health and never fail for it.
 package redishealth

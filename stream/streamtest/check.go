@@ -42,7 +42,7 @@ const Silence = 10 * time.Second
 // (t.Parallel), or run it in a testing/synctest bubble, which also
 // reports a goroutine left blocked. src must stream at least one token
 // for req for the second run to mean anything. A panic in src is
-// reported, not raised.
+// reported, not raised; Check panics if src is nil.
 func Check[Req, Tok any](src stream.Source[Req, Tok], req Req) error {
 	if src == nil {
 		panic("stream: streamtest.Check needs a non-nil source")

@@ -1,7 +1,7 @@
 // Command report runs relay's benchmarks with their baselines and prints
 // the ratios as markdown tables, with the goals each ratio is held to.
 //
-//	cd bench && go run ./cmd/report              # -count 10, about 8 minutes
+//	cd bench && go run ./cmd/report              # -count 10, about 18 minutes
 //	cd bench && go run ./cmd/report -count 3 -raw out.txt
 //
 // Every figure is the median over -count runs, and every ratio compares
