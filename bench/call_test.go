@@ -55,10 +55,7 @@ func BenchmarkCall(b *testing.B) {
 		})
 		// Eight providers, the first of which serves: the cost of the
 		// call's order, and of the health bookkeeping when it is on.
-		eight := make([]func(context.Context, int) (<-chan int, <-chan error), 8)
-		for i := range eight {
-			eight[i] = oneToken
-		}
+		eight := eightOneToken()
 		for _, tc := range []struct {
 			name string
 			g    *failover.Group[int, int]
@@ -246,4 +243,15 @@ func BenchmarkCallFloor(b *testing.B) {
 			}
 		})
 	})
+}
+
+// eightOneToken is eight providers that each stream one token: the first
+// serves, and the others make the call's order and health bookkeeping
+// cost what they cost with a real list.
+func eightOneToken() []func(context.Context, int) (<-chan int, <-chan error) {
+	eight := make([]func(context.Context, int) (<-chan int, <-chan error), 8)
+	for i := range eight {
+		eight[i] = oneToken
+	}
+	return eight
 }
