@@ -99,7 +99,7 @@ func load(b *testing.B, n int) {
 	}()
 	g := failover.New(ps, failover.FirstTokenTimeout(5*time.Second), failover.IdleTimeout(5*time.Second))
 
-	var tokens, bytesPerStream, p99 float64
+	var tokens, bytesPerStream, p99, failed float64
 	rounds := 0
 	for b.Loop() {
 		holdMu.Lock()
@@ -111,7 +111,7 @@ func load(b *testing.B, n int) {
 		var done sync.WaitGroup
 		var mu sync.Mutex
 		bad := map[string]int{}
-		got := 0
+		got, unserved := 0, 0
 		var before runtime.MemStats
 		runtime.GC()
 		runtime.ReadMemStats(&before)
@@ -139,6 +139,9 @@ func load(b *testing.B, n int) {
 				problem := check(req, toks, err)
 				mu.Lock()
 				got += len(toks)
+				if len(toks) == 0 {
+					unserved++
+				}
 				if problem != "" {
 					bad[problem]++
 				}
@@ -157,6 +160,7 @@ func load(b *testing.B, n int) {
 			b.Fatalf("%d streams: %v", n, bad)
 		}
 		rounds++
+		failed += float64(unserved)
 		tokens += float64(got) / elapsed.Seconds()
 		bytesPerStream += float64(int64(during.HeapInuse+during.StackInuse)-int64(before.HeapInuse+before.StackInuse)) / float64(n)
 		slices.Sort(ttft)
@@ -165,6 +169,7 @@ func load(b *testing.B, n int) {
 	b.ReportMetric(tokens/float64(rounds), "tokens/s")
 	b.ReportMetric(bytesPerStream/float64(rounds), "B/stream")
 	b.ReportMetric(p99/float64(rounds), "p99-ttft-ms")
+	b.ReportMetric(failed/float64(rounds), "unserved/op")
 }
 
 // check says what is wrong with one stream's tokens, or "".
@@ -173,7 +178,7 @@ func check(req string, toks []string, err error) string {
 		if err == nil {
 			return "no token and no error"
 		}
-		return "" // every server failed this request: allowed, reported
+		return "" // every server failed this request: allowed, counted as unserved
 	}
 	server := strings.SplitN(toks[0], "/", 2)[0]
 	for i, tok := range toks {

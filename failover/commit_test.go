@@ -75,6 +75,7 @@ func TestCommitAfter(t *testing.T) {
 			fs := fakes([]script{{Tokens: words("w", 5), Gap: time.Second}})
 			g := failover.New(providers(fs), failover.CommitAfter(3))
 			t0 := time.Now()
+			seen := false
 			for _, err := range f.read(t.Context(), g, "req") {
 				if err != nil {
 					t.Fatal(err)
@@ -82,7 +83,11 @@ func TestCommitAfter(t *testing.T) {
 				if took := time.Since(t0); took != 2*time.Second {
 					t.Errorf("the first token arrived after %v, want 2s, with the third", took)
 				}
+				seen = true
 				break
+			}
+			if !seen {
+				t.Error("the stream ended without a token")
 			}
 			waitAll(fs)
 		})

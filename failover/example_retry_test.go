@@ -120,7 +120,7 @@ func ExampleMaxCallTime() {
 		}
 	})
 	g := failover.New([]failover.Provider[string, string]{{Name: "endless", Source: endless}},
-		failover.MaxCallTime(50*time.Millisecond))
+		failover.MaxCallTime(500*time.Millisecond))
 
 	toks, err := stream.Collect(context.Background(), g.Stream, "q")
 	var ce *errs.CommittedError

@@ -181,12 +181,12 @@ func ExampleFirstTokenTimeout() {
 	g := failover.New([]failover.Provider[string, string]{
 		{Name: "silent", Source: silent},
 		{Name: "fast", Source: stream.FromSlice[string]([]string{"ok"}, nil)},
-	}, failover.FirstTokenTimeout(20*time.Millisecond))
+	}, failover.FirstTokenTimeout(200*time.Millisecond))
 	ctx, report := failover.WithReport(context.Background())
 	toks, err := stream.Collect(ctx, g.Stream, "req")
 	fmt.Println(toks, err)
 	fmt.Println(report.Attempts()[0].Err)
 	// Output:
 	// [ok] <nil>
-	// first-token timeout: no content token within 20ms
+	// first-token timeout: no content token within 200ms
 }

@@ -1,7 +1,6 @@
 package failover_test
 
 import (
-	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -36,7 +35,7 @@ func TestHedgeRegressionSlowObserverIsNotAnotherAttemptsSilence(t *testing.T) {
 					}
 				}
 				opts := []failover.Option{failover.IdleTimeout(30 * time.Millisecond), failover.Observe(slow),
-					failover.Content(func(s string) bool { return !strings.HasPrefix(s, "#") })}
+					failover.Content(isContent)}
 				if hedge {
 					opts = append(opts, failover.Hedge(time.Millisecond))
 				}

@@ -37,7 +37,7 @@ func TestHedgeRegressionSameProviderIsHedged(t *testing.T) {
 		took := time.Since(t0)
 		a.Wait()
 		// Want: a#2 starts at 1s beside a#1 and wins at 2s with "fast".
-		if len(rep.Attempts()) != 2 || took != 2*time.Second {
+		if len(rep.Attempts()) != 2 || took != 2*time.Second || err != nil || diff([]string{"fast"}, got) != "" {
 			t.Errorf("got %q, %v after %v, %d attempts; want a#2 hedged at 1s, [fast] at 2s", got, err, took, len(rep.Attempts()))
 		}
 	})
@@ -63,7 +63,7 @@ func TestHedgeRegressionFailureIsReplacedBySameProvider(t *testing.T) {
 		a.Wait()
 		b.Wait()
 		// Want: b#1 fails at 1s, a#2 starts at once and wins at 2s.
-		if took != 2*time.Second {
+		if took != 2*time.Second || err != nil || diff([]string{"fast"}, got) != "" {
 			t.Errorf("got %q, %v after %v, %d attempts; want a#2 started at 1s, [fast] at 2s", got, err, took, len(rep.Attempts()))
 		}
 	})
@@ -84,16 +84,22 @@ func TestHedgeRegressionIdleIsNotStarvedByAnotherAttempt(t *testing.T) {
 			bt = append(bt, "#b")
 		}
 		b := streamtest.New[string](streamtest.Script[string]{Tokens: append(bt, "b0"), FirstDelay: time.Millisecond, Gap: 5 * time.Millisecond})
+		var aFailed time.Time // the observer runs on the goroutine that drives the call
 		g := failover.New([]failover.Provider[string, string]{{Name: "a", Source: a.Source}, {Name: "b", Source: b.Source}},
 			failover.Hedge(time.Millisecond), failover.IdleTimeout(20*time.Millisecond),
-			failover.Content(func(s string) bool { return !strings.HasPrefix(s, "#") }))
+			failover.Content(isContent), failover.Observe(func(e failover.Event) {
+				if e.Kind == failover.AttemptFailed && e.Provider == "a" {
+					aFailed = time.Now()
+				}
+			}))
 		ctx, rep := failover.WithReport(t.Context())
+		t0 := time.Now()
 		_, err := drain(g.All(ctx, "req"))
 		a.Wait()
 		b.Wait()
 		// Want: a#1 fails with ErrIdleTimeout by 40ms (2x idle after its token).
-		if at := rep.Attempts()[0]; !errors.Is(at.Err, errs.ErrIdleTimeout) {
-			t.Errorf("a#1 ended with %v (call: %v), want an idle timeout by 40ms", at.Err, err)
+		if at := rep.Attempts()[0]; !errors.Is(at.Err, errs.ErrIdleTimeout) || aFailed.Sub(t0) > 40*time.Millisecond {
+			t.Errorf("a#1 ended with %v after %v (call: %v), want an idle timeout by 40ms", at.Err, aFailed.Sub(t0), err)
 		}
 	})
 }
@@ -114,12 +120,21 @@ func TestHedgeRegressionLoserSourceGoroutineEnds(t *testing.T) {
 		}
 		b := streamtest.New[string](streamtest.Script[string]{Tokens: []string{"b0", "b1"}, FirstDelay: time.Second, Gap: time.Hour})
 		g := failover.New([]failover.Provider[string, string]{{Name: "a", Source: slowCall}, {Name: "b", Source: b.Source}}, failover.Hedge(0))
+		sourceCalls := func() int {
+			buf := make([]byte, 1<<20)
+			buf = buf[:runtime.Stack(buf, true)]
+			return strings.Count(string(buf), "startAsync.func")
+		}
 		out, errc := g.Stream(t.Context(), "req")
+		time.Sleep(500 * time.Millisecond)
+		synctest.Wait()
+		if n := sourceCalls(); n != 1 {
+			// The count below means nothing unless it finds a's.
+			t.Fatalf("before the commit, %d Source-call goroutines found, want a's one", n)
+		}
 		<-out // b0 at 1s: a lost, its Source call returned at once
 		time.Sleep(time.Minute)
-		buf := make([]byte, 1<<20)
-		buf = buf[:runtime.Stack(buf, true)]
-		if n := strings.Count(string(buf), "startAsync.func"); n != 0 {
+		if n := sourceCalls(); n != 0 {
 			t.Errorf("a minute after the commit, %d Source-call goroutine(s) of the lost hedge still alive", n)
 		}
 		for range out {

@@ -602,39 +602,43 @@ func TestNoTokenAfterTheCallEnded(t *testing.T) {
 // beside the context's error, not lost to it.
 func TestErrorRacingTheCallerIsKept(t *testing.T) {
 	t.Parallel()
-	sent := make(chan struct{})
-	src := func(ctx context.Context, req string) (<-chan string, <-chan error) {
-		out, errc := make(chan string), make(chan error, 1)
-		go func() {
-			defer close(out)
-			defer close(errc)
-			select {
-			case out <- "x":
-			case <-ctx.Done():
-				return
-			}
-			errc <- errA
-			close(sent)
-			<-ctx.Done()
-		}()
-		return out, errc
-	}
-	g := failover.New([]failover.Provider[string, string]{{Name: "a", Source: src}})
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	var err error
-	for _, e := range g.All(ctx, "req") {
-		if e != nil {
-			err = e
-			break
+	// In a bubble, so that the test ends only once the provider's
+	// goroutine has.
+	synctest.Test(t, func(t *testing.T) {
+		sent := make(chan struct{})
+		src := func(ctx context.Context, req string) (<-chan string, <-chan error) {
+			out, errc := make(chan string), make(chan error, 1)
+			go func() {
+				defer close(out)
+				defer close(errc)
+				select {
+				case out <- "x":
+				case <-ctx.Done():
+					return
+				}
+				errc <- errA
+				close(sent)
+				<-ctx.Done()
+			}()
+			return out, errc
 		}
-		<-sent
-		cancel()
-	}
-	var ce *errs.CommittedError
-	if !errors.As(err, &ce) || !errors.Is(err, context.Canceled) || !errors.Is(err, errA) {
-		t.Errorf("err = %v, want a CommittedError with both context.Canceled and a's error", err)
-	}
+		g := failover.New([]failover.Provider[string, string]{{Name: "a", Source: src}})
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		var err error
+		for _, e := range g.All(ctx, "req") {
+			if e != nil {
+				err = e
+				break
+			}
+			<-sent
+			cancel()
+		}
+		var ce *errs.CommittedError
+		if !errors.As(err, &ce) || !errors.Is(err, context.Canceled) || !errors.Is(err, errA) {
+			t.Errorf("err = %v, want a CommittedError with both context.Canceled and a's error", err)
+		}
+	})
 }
 
 // failingAsItStops returns a provider and a Content predicate for it.
