@@ -37,13 +37,11 @@ func (g *Group[Req, Tok]) All(ctx context.Context, req Req) iter.Seq2[Tok, error
 			return
 		}
 		defer r.stop(ctx)
-		if r.h == nil {
-			// The first attempt starts here, at the top of the loop's
-			// frames rather than under next: registering its context
-			// with a cancelable parent is deep, and the caller's
-			// goroutine should not grow its stack for it.
-			r.launchNext(ctx)
-		}
+		// The first attempt starts here, at the top of the loop's frames
+		// rather than under next: registering its context with a
+		// cancelable parent is deep, and the caller's goroutine should not
+		// grow its stack for it.
+		r.launch(ctx)
 		for {
 			if a := r.fast(); a != nil && !r.yieldFast(ctx, a, yield) {
 				return

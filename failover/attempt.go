@@ -172,6 +172,27 @@ func (a *attempt[Tok]) halted(ctx context.Context) bool {
 	return false
 }
 
+// stopCause is why an attempt whose context has ended was stopped: the
+// caller's context (or the group's limit) when that ended, else relay's
+// own reason, such as a timeout. It reads the caller's context after the
+// attempt's, so a context that ends between the two reads is seen ended.
+func (a *attempt[Tok]) stopCause(ctx context.Context) error {
+	if a.halted(ctx) {
+		return ctxErr(ctx)
+	}
+	if a.stop != nil {
+		return a.stop
+	}
+	return context.Cause(a.ctx)
+}
+
+// The causes of a Source call that broke the contract at once.
+var (
+	errNilChannels = fmt.Errorf("%w: it returned nil token and error channels", errs.ErrContract)
+	errNilTokens   = fmt.Errorf("%w: it returned a nil token channel", errs.ErrContract)
+	errNilErrors   = fmt.Errorf("%w: it returned a nil error channel", errs.ErrContract)
+)
+
 // endCause is why an attempt that has nothing more to give ended: its own
 // outcome (nil for a clean end) when it ended by itself; relay's reason
 // when relay stopped it, with the provider's own error beside it (unless

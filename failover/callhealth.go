@@ -3,7 +3,6 @@ package failover
 import (
 	"context"
 	"errors"
-	"math"
 	"slices"
 	"time"
 
@@ -44,7 +43,7 @@ func (r *run[Req, Tok]) check(ctx context.Context) {
 	r.hc = hc
 	hc.names, hc.status = hc.nbuf[:0], hc.sbuf[:0]
 	for _, i := range r.order {
-		hc.names = append(hc.names, g.providers[i].Name)
+		hc.names = append(hc.names, g.members[i].name)
 		hc.status = append(hc.status, Status{})
 	}
 	hc.outcomes = hc.obuf[:0]
@@ -82,57 +81,6 @@ func (r *run[Req, Tok]) rotateToEnd(k int) {
 	copy(hc.status[k:], hc.status[k+1:])
 	end := len(r.order) - 1
 	r.order[end], hc.names[end], hc.status[end] = o, n, s
-}
-
-// score ranks a provider for ByHealth: success counts most (to the fourth
-// power, so two failures in a row put a fast provider behind a slower
-// healthy one), then time to first token. A provider never committed
-// counts as fast, so that it gets tried.
-func score(st Status, fastest time.Duration) float64 {
-	ttft := st.FirstToken
-	if ttft <= 0 {
-		ttft = fastest
-	}
-	s := st.Success * st.Success
-	return s * s / float64(max(ttft, time.Millisecond))
-}
-
-// byHealth orders the call's providers by score, best first; one call in
-// ten puts a random one first instead.
-func (r *run[Req, Tok]) byHealth() {
-	hc := r.hc
-	fastest := time.Duration(math.MaxInt64)
-	for _, st := range hc.status {
-		if st.FirstToken > 0 {
-			fastest = min(fastest, st.FirstToken)
-		}
-	}
-	if fastest == math.MaxInt64 {
-		fastest = time.Millisecond
-	}
-	n := len(r.order)
-	for i := 1; i < n; i++ {
-		for j := i; j > 0 && score(hc.status[j], fastest) > score(hc.status[j-1], fastest); j-- {
-			r.swap(j, j-1)
-		}
-	}
-	if n > 1 {
-		r.g.rngMu.Lock()
-		explore, pick := r.g.rng.IntN(10) == 0, 1+r.g.rng.IntN(n-1)
-		r.g.rngMu.Unlock()
-		if explore {
-			for j := pick; j > 0; j-- {
-				r.swap(j, j-1)
-			}
-		}
-	}
-}
-
-func (r *run[Req, Tok]) swap(i, j int) {
-	hc := r.hc
-	r.order[i], r.order[j] = r.order[j], r.order[i]
-	hc.names[i], hc.names[j] = hc.names[j], hc.names[i]
-	hc.status[i], hc.status[j] = hc.status[j], hc.status[i]
 }
 
 // outcome notes how an attempt that just ended bears on its provider's
@@ -209,40 +157,4 @@ func (hc *callHealth) untried() {
 		hc.outcomes = append(hc.outcomes, Outcome{Provider: p, Result: Neutral, Probe: true})
 	}
 	hc.probes = nil
-}
-
-// changed reports a change of health as an event.
-func (r *run[Req, Tok]) changed(c Change) {
-	if c.Cooling {
-		r.emit(Event{Kind: CooldownStarted, Provider: c.Provider, Until: c.Until})
-	} else {
-		r.emit(Event{Kind: Recovered, Provider: c.Provider})
-	}
-}
-
-// event builds and emits an event of an attempt. Callers check for an
-// observer first, so that without one no Event is built; the Event lives
-// in this frame, not in theirs, which sit on the hot path.
-//
-//go:noinline
-func (r *run[Req, Tok]) event(kind EventKind, a *attempt[Tok], err error, goesOn bool) {
-	e := Event{Kind: kind, Provider: a.info.Provider, Attempt: a.info.Number, Err: err, GoesOn: goesOn}
-	switch kind {
-	case AttemptStarted:
-		e.Hedge = r.h != nil && r.h.n > 0
-	case FirstToken:
-		e.FirstToken = time.Since(a.began)
-	case Committed:
-		e.FirstToken = a.ttft
-	}
-	r.emit(e)
-}
-
-// emit hands e to the group's observer, if it has one.
-func (r *run[Req, Tok]) emit(e Event) {
-	if fn := r.g.cfg.observe; fn != nil {
-		e.Time = time.Now()
-		e.Call = r.call
-		fn(e)
-	}
 }

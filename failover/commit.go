@@ -4,7 +4,29 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/relay-go/relay/errs"
 )
+
+// Content sets which tokens are content. The first content token of an
+// attempt is its commit point. Tokens that are not content (metadata, usage
+// reports) that arrive before the commit are held and released, in order,
+// just before the committing token, or dropped with the attempt if it fails,
+// so the caller never sees a token from a provider that lost. An attempt
+// that ends without a content token fails with [errs.ErrEmpty]. After the
+// commit the predicate is no longer called. By default every token is
+// content.
+//
+// isContent runs on the goroutine that drives the call (the group's relay
+// goroutine for [Group.Stream]); a panic in it is not recovered. New panics
+// if isContent's token type is not the group's, and Content panics if
+// isContent is nil.
+func Content[Tok any](isContent func(Tok) bool) Option {
+	if isContent == nil {
+		panic("failover: Content needs a non-nil predicate")
+	}
+	return optionFunc(func(c *config) { c.content = isContent })
+}
 
 // CommitAfter holds up to n content tokens of an attempt before it commits,
 // instead of committing at the first: an attempt that fails within its
@@ -12,7 +34,8 @@ import (
 // before its first token does. The held tokens (with the tokens that are
 // not content before them) are released in order at the commit, which
 // comes at the n-th content token or at the clean end of a shorter
-// stream.
+// stream. An attempt that a timeout, the group's limits or the caller
+// ended never commits, even on a token that arrived in the same instant.
 //
 // The caller trades latency for safety: the first token reaches it when
 // the n-th arrives, and the held tokens cost memory until then. After the
@@ -26,55 +49,16 @@ func CommitAfter(n int) Option {
 	return optionFunc(func(c *config) { c.commitAfter = n })
 }
 
-// Resume continues a stream that fails after its commit instead of ending
-// it: continueFrom builds a new request from the call's request and every
-// token the caller has received so far, and the call goes on with it in a
-// fresh phase before a commit (retries, timeouts, hedging and all), trying
-// first the providers after the one that failed and that one last. Only
-// the continuation's own tokens reach the caller, so that the output
-// reads as one answer. continueFrom can refuse, with an error, when the
-// prefix cannot be continued (a tool call half-emitted, say); the call
-// then ends.
-//
-// A call resumes at most [MaxResumes] times (2 by default). When it ends
-// without completing, its error is an [*errs.ResumeError] that names each
-// committed failure and why the call stopped; errors.As still finds the
-// first [*errs.CommittedError] in it. A call that never resumed because
-// it could not (MaxResumes(0), or the caller's context ended with the
-// first failure) ends with that plain *errs.CommittedError. The [Report] marks each attempt with
-// the continuation it served ([Attempt].Resume), and a provider can read
-// the same from its context ([AttemptOf]).
-//
-// continueFrom runs on the goroutine that drives the call; emitted is
-// relay's own record, valid only during the call: copy what you keep.
-// Keeping that record costs a slice append per token, and only with
-// Resume. New panics if continueFrom's types are not the group's, and
-// Resume panics if continueFrom is nil.
-func Resume[Req, Tok any](continueFrom func(req Req, emitted []Tok) (Req, error)) Option {
-	if continueFrom == nil {
-		panic("failover: Resume needs a non-nil function")
-	}
-	return optionFunc(func(c *config) { c.resume = continueFrom })
-}
-
-// MaxResumes bounds how many times one call resumes (see [Resume]); the
-// default is 2. MaxResumes(0) keeps the record of what was delivered but
-// never resumes. MaxResumes panics if n < 0.
-func MaxResumes(n int) Option {
-	if n < 0 {
-		panic(fmt.Sprintf("failover: MaxResumes(%d): the count must not be negative", n))
-	}
-	return optionFunc(func(c *config) { c.maxResumes = n })
-}
-
 // CommitTimeout bounds the time a call takes to get an answer started:
 // if no attempt has committed d after the call started, across every
 // attempt and every wait, the call ends with an [*errs.FailoverError]
 // whose Err wraps [errs.ErrCommitTimeout], and every attempt in flight is
 // cancelled. After the commit it no longer applies, so a long answer that
-// started in time is never cut; [MaxCallTime] bounds a whole call. Zero,
-// the default, leaves the start to the other timeouts and the caller's
-// context. CommitTimeout panics if d < 0.
+// started in time is never cut; [MaxCallTime] bounds a whole call. An
+// attempt that the commit timeout ends counts as its provider's failure
+// for health ([Cooldown]): a provider that hangs is cooled down like one
+// that errs. Zero, the default, leaves the start to the other timeouts
+// and the caller's context. CommitTimeout panics if d < 0.
 //
 // A commit in the very instant the timeout fires may lose the race: the
 // stream has committed, so the call ends as a committed stream does, with
@@ -87,31 +71,126 @@ func CommitTimeout(d time.Duration) Option {
 	return optionFunc(func(c *config) { c.commitTimeout = d })
 }
 
-// AttemptInfo says which attempt a provider's Source call serves.
-type AttemptInfo struct {
-	Provider string // the provider's name in its group
-	Number   int    // its try within the call's current phase, from 1
-	Hedge    bool   // it started beside other attempts of the call in flight
-	// Resume is 0 for the call's first phase, and k for the k-th
-	// continuation of a committed stream that failed (see [Resume]).
-	Resume int
+// commitBy bounds the time until the call's first commit: past d, the
+// call's context ends with ErrCommitTimeout as its cause. commit stops the
+// timer.
+func (r *run[Req, Tok]) commitBy(ctx context.Context, d time.Duration) context.Context {
+	ctx, cancel := context.WithCancelCause(ctx)
+	r.commitT = time.AfterFunc(d, func() { cancel(&limitHit{errs.ErrCommitTimeout, "nothing committed within", d}) })
+	prev := r.stopCall
+	r.stopCall = func() {
+		cancel(nil)
+		if prev != nil {
+			prev()
+		}
+	}
+	return ctx
 }
 
-type attemptKey struct{}
+// take handles one token of an attempt before the commit.
+func (r *run[Req, Tok]) take(ctx context.Context, a *attempt[Tok], tok Tok) {
+	if !a.seen {
+		a.seen = true
+		if r.g.cfg.observe != nil {
+			r.event(FirstToken, a, nil, false)
+		}
+	}
+	if r.g.content != nil && !r.g.content(tok) {
+		if !a.alive {
+			a.arm(true) // held: relay reads on at once
+		}
+		a.held = append(a.held, tok)
+		return
+	}
+	if a.contents == 0 {
+		// The first content token: the first-token timeout is met.
+		if a.w != nil && !a.w.content() {
+			// A timeout ended the attempt as this token arrived.
+			r.failPre(ctx, a, a.stopCause(ctx))
+			return
+		}
+		if !a.began.IsZero() {
+			a.ttft = time.Since(a.began)
+		}
+		if r.rep != nil {
+			r.rep.firstToken(a.rep)
+		}
+	}
+	a.contents++
+	if a.contents < int32(r.g.cfg.commitAfter) {
+		r.hold(a, tok)
+		return
+	}
+	r.commit(ctx, a, tok)
+}
 
-// AttemptOf returns which attempt a provider serves, read from the context
-// its Source was called with, for its logs and for idempotency keys
-// (provider, number and resume tell apart the tries of one call). It
-// reports false for a context that is not an attempt's, nil included. A
-// provider nested in an inner group sees the inner group's attempt.
-// Reading it costs no allocation.
-func AttemptOf(ctx context.Context) (AttemptInfo, bool) {
-	if ctx == nil {
-		return AttemptInfo{}, false
+// hold keeps a content token of an attempt that has not yet sent the
+// CommitAfter count: it fails over with nothing shown if it fails now.
+func (r *run[Req, Tok]) hold(a *attempt[Tok], tok Tok) {
+	if !a.alive {
+		a.arm(true) // held: relay reads on at once
 	}
-	info, ok := ctx.Value(attemptKey{}).(*AttemptInfo)
-	if !ok {
-		return AttemptInfo{}, false
+	a.held = append(a.held, tok)
+	if a.contents == 1 && r.g.cfg.observe != nil {
+		r.event(Held, a, nil, false)
 	}
-	return *info, true
+}
+
+// commit makes a the attempt the caller receives, tok its last token
+// before reading on (after the tokens it held), and ends every other
+// attempt in flight: lost hedges. An attempt whose context has ended (a
+// timeout fired, the group's limit or the caller's context ended) as its
+// committing token arrived fails instead: nothing is shown of it.
+func (r *run[Req, Tok]) commit(ctx context.Context, a *attempt[Tok], tok Tok) {
+	if (a.w != nil && !a.w.running()) || a.ctx.Err() != nil {
+		r.failPre(ctx, a, a.stopCause(ctx))
+		return
+	}
+	if !a.alive {
+		a.arm(false) // the caller gets this token first
+	}
+	if r.commitT != nil {
+		r.commitT.Stop()
+		r.commitT = nil
+	}
+	r.live = a
+	r.first, r.pending = tok, true
+	if r.g.cfg.observe != nil {
+		r.event(Committed, a, nil, false)
+	}
+	r.settle(ctx, a)
+	if r.rep != nil {
+		r.rep.commit(a.rep)
+	}
+}
+
+// settle empties the engine's slots at the commit of won: every other
+// attempt in flight lost the race.
+func (r *run[Req, Tok]) settle(ctx context.Context, won *attempt[Tok]) {
+	e := &r.eng
+	if len(e.fl) == 1 && r.g.ttft == nil {
+		e.fl[0], e.n = nil, 0 // the one slot: nothing else ran
+		r.ran(won.idx)
+		return
+	}
+	now := time.Now()
+	for k, a := range e.fl {
+		if a == nil {
+			continue
+		}
+		e.fl[k] = nil
+		r.ran(a.idx)
+		if r.g.ttft != nil {
+			// The winner's time to first token; a loser ran this long
+			// without one, a lower bound of its own.
+			r.g.ttft.observe(now.Sub(a.began))
+		}
+		if a != won {
+			r.end(ctx, a, errs.ErrHedgeLost)
+			if r.g.cfg.observe != nil {
+				r.event(HedgeLost, a, errs.ErrHedgeLost, false)
+			}
+		}
+	}
+	e.n = 0
 }

@@ -59,3 +59,32 @@ func (v callValues) claim() *Report {
 	}
 	return nil
 }
+
+// AttemptInfo says which attempt a provider's Source call serves.
+type AttemptInfo struct {
+	Provider string // the provider's name in its group
+	Number   int    // its try within the call's current phase, from 1
+	Hedge    bool   // it started beside other attempts of the call in flight
+	// Resume is 0 for the call's first phase, and k for the k-th
+	// continuation of a committed stream that failed (see [Resume]).
+	Resume int
+}
+
+type attemptKey struct{}
+
+// AttemptOf returns which attempt a provider serves, read from the context
+// its Source was called with, for its logs and for idempotency keys
+// (provider, number and resume tell apart the tries of one call). It
+// reports false for a context that is not an attempt's, nil included. A
+// provider nested in an inner group sees the inner group's attempt.
+// Reading it costs no allocation.
+func AttemptOf(ctx context.Context) (AttemptInfo, bool) {
+	if ctx == nil {
+		return AttemptInfo{}, false
+	}
+	info, ok := ctx.Value(attemptKey{}).(*AttemptInfo)
+	if !ok {
+		return AttemptInfo{}, false
+	}
+	return *info, true
+}

@@ -140,3 +140,44 @@ func LogEvents(l *slog.Logger) func(Event) {
 		l.LogAttrs(context.Background(), level, "relay: "+e.Kind.String(), attrs...)
 	}
 }
+
+// changed reports a change of health as an event.
+func (r *run[Req, Tok]) changed(c Change) {
+	if c.Cooling {
+		r.emit(Event{Kind: CooldownStarted, Provider: c.Provider, Until: c.Until})
+	} else {
+		r.emit(Event{Kind: Recovered, Provider: c.Provider})
+	}
+}
+
+// event builds and emits an event of an attempt. Callers check for an
+// observer first, so that without one no Event is built; the Event lives
+// in this frame, not in theirs, which sit on the hot path.
+//
+//go:noinline
+func (r *run[Req, Tok]) event(kind EventKind, a *attempt[Tok], err error, goesOn bool) {
+	e := Event{Kind: kind, Provider: a.info.Provider, Attempt: a.info.Number, Err: err, GoesOn: goesOn}
+	switch kind {
+	case AttemptStarted:
+		e.Hedge = a.info.Hedge
+	case FirstToken:
+		e.FirstToken = time.Since(a.began)
+	case Committed:
+		e.FirstToken = a.ttft
+	}
+	r.emit(e)
+}
+
+// emit hands e to the group's observer, if it has one.
+func (r *run[Req, Tok]) emit(e Event) {
+	if fn := r.g.cfg.observe; fn != nil {
+		e.Time = time.Now()
+		e.Call = r.call
+		fn(e)
+	}
+}
+
+//go:noinline
+func (r *run[Req, Tok]) callDone() {
+	r.emit(Event{Kind: CallDone, Err: r.err})
+}

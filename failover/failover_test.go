@@ -231,9 +231,10 @@ func behaviours() []behaviour {
 			served:  "a",
 			report:  []att{{Provider: "a", Number: 1, Committed: true, Err: errs.ErrIdleTimeout}},
 			calls:   []int{1, 0},
-			// The tick at 1s sees that "y" arrived since the first token; the
-			// tick at 2s finds nothing new: the bound is 2d after a token.
-			took: 2 * time.Second,
+			// "y" goes to the caller first, so the wait after it is first
+			// seen at the tick a quarter of d later: the bound is 1.25d
+			// after a token.
+			took: 1250 * time.Millisecond,
 		},
 		{
 			name:    "a committed provider that never closes its channels is abandoned at the idle timeout",
@@ -246,7 +247,7 @@ func behaviours() []behaviour {
 			served:  "a",
 			report:  []att{{Provider: "a", Number: 1, Committed: true, Err: errs.ErrIdleTimeout}},
 			calls:   []int{1},
-			took:    2 * time.Second, // the first token goes to the caller first: the watch counts from the tick after it
+			took:    1250 * time.Millisecond, // the first token goes to the caller first: the watch counts from the tick after it
 		},
 		{
 			name:    "a committed provider that reports an error and keeps its token channel open ends with its error",
@@ -271,7 +272,7 @@ func behaviours() []behaviour {
 			served:  "a",
 			report:  []att{{Provider: "a", Number: 1, Committed: true, Err: errs.ErrIdleTimeout}},
 			calls:   []int{1},
-			took:    2 * time.Second, // the first token goes to the caller first: the watch counts from the tick after it
+			took:    1250 * time.Millisecond, // the first token goes to the caller first: the watch counts from the tick after it
 		},
 		{
 			name:    "each provider is tried Attempts times before the next, numbered from 1",

@@ -1,10 +1,9 @@
 package failover
 
 import (
+	"cmp"
 	"fmt"
-	"math"
 	"math/rand/v2"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -45,14 +44,14 @@ type Provider[Req, Tok any] struct {
 // [WithHealth]); a call never waits on another's stream. A zero Group is
 // valid and has no providers: every call ends with [errs.ErrNoProvider].
 type Group[Req, Tok any] struct {
-	providers []Provider[Req, Tok]
-	cfg       config                        // every option, resolved once by New
-	content   func(Tok) bool                // cfg.content, typed
-	resume    func(Req, []Tok) (Req, error) // cfg.resume, typed
-	budget    *budget
-	hedges    *budget // HedgeBudget
-	ttft      *ttft   // AdaptiveHedge
-	health    Health  // nil unless the group keeps health
+	members []member[Req, Tok]            // the providers, with their settings resolved
+	cfg     config                        // every option, resolved once by New
+	content func(Tok) bool                // cfg.content, typed
+	resume  func(Req, []Tok) (Req, error) // cfg.resume, typed
+	budget  *budget
+	hedges  *budget // HedgeBudget
+	ttft    *ttft   // AdaptiveHedge
+	health  Health  // nil unless the group keeps health
 	// lstates holds each provider's in-process health, when health is a
 	// NewHealth: a call that finds none of them cooling reads and updates
 	// them directly, with no lookup, no allocation and no batch.
@@ -95,7 +94,19 @@ func New[Req, Tok any](providers []Provider[Req, Tok], opts ...Option) *Group[Re
 		}
 		seen[p.Name] = true
 	}
-	g := &Group[Req, Tok]{providers: append([]Provider[Req, Tok](nil), providers...), cfg: cfg}
+	cfg.resolve()
+	g := &Group[Req, Tok]{cfg: cfg}
+	for _, p := range providers {
+		g.members = append(g.members, member[Req, Tok]{
+			name:       p.Name,
+			source:     p.Source,
+			accepts:    p.Accepts,
+			weight:     cmp.Or(p.Weight, 1),
+			attempts:   int32(cmp.Or(p.Attempts, cfg.attempts)),
+			firstToken: cmp.Or(p.FirstTokenTimeout, cfg.firstToken),
+			idle:       cmp.Or(p.IdleTimeout, cfg.idle),
+		})
+	}
 	if cfg.budget != nil {
 		g.budget = newBudget(*cfg.budget)
 	}
@@ -113,9 +124,6 @@ func New[Req, Tok any](providers []Provider[Req, Tok], opts ...Option) *Group[Re
 			panic(fmt.Sprintf("failover: Resume function is a %T, but the group's requests are %T and its tokens %T", cfg.resume, req, tok))
 		}
 		g.resume = f
-		if g.cfg.maxResumes < 0 {
-			g.cfg.maxResumes = 2
-		}
 	}
 	if cfg.content != nil {
 		f, ok := cfg.content.(func(Tok) bool)
@@ -131,8 +139,8 @@ func New[Req, Tok any](providers []Provider[Req, Tok], opts ...Option) *Group[Re
 			g.health = NewHealth()
 		}
 		if l, ok := g.health.(*localHealth); ok {
-			for _, p := range g.providers {
-				g.lstates = append(g.lstates, l.state(p.Name))
+			for _, m := range g.members {
+				g.lstates = append(g.lstates, l.state(m.name))
 			}
 		}
 	}
@@ -146,51 +154,20 @@ func New[Req, Tok any](providers []Provider[Req, Tok], opts ...Option) *Group[Re
 	return g
 }
 
+// member is one provider of a group as New resolved it: the provider's
+// own settings where it has them, the group's otherwise.
+type member[Req, Tok any] struct {
+	name       string
+	source     stream.Source[Req, Tok]
+	accepts    func(Req) bool
+	weight     float64 // Weighted; never zero
+	attempts   int32   // tries per call
+	firstToken time.Duration
+	idle       time.Duration
+}
+
 // Failover returns a Source that fails over across providers: shorthand for
 // New(providers, opts...).Stream. See [New] and [Group.Stream].
 func Failover[Req, Tok any](providers []Provider[Req, Tok], opts ...Option) stream.Source[Req, Tok] {
 	return New(providers, opts...).Stream
-}
-
-// arrange puts a call's eligible providers in the order the group's
-// ordering option asks for.
-func (g *Group[Req, Tok]) arrange(order []int32) {
-	switch g.cfg.order {
-	case orderShuffle:
-		g.rngMu.Lock()
-		g.rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
-		g.rngMu.Unlock()
-	case orderRoundRobin:
-		n := uint64(len(order))
-		k := int((g.rr.Add(1) - 1) % n)
-		slices.Reverse(order[:k])
-		slices.Reverse(order[k:])
-		slices.Reverse(order)
-	case orderWeighted:
-		g.weighted(order)
-	}
-}
-
-// weighted draws a weighted random order: each provider gets the key
-// Exp(1)/weight and the smallest key goes first, so that provider i is
-// first with probability weight_i / sum of weights (and so on for the
-// places after it, among the rest).
-func (g *Group[Req, Tok]) weighted(order []int32) {
-	var kbuf [8]float64
-	keys := kbuf[:0]
-	g.rngMu.Lock()
-	for _, i := range order {
-		w := g.providers[i].Weight
-		if w == 0 {
-			w = 1
-		}
-		keys = append(keys, -math.Log(1-g.rng.Float64())/w)
-	}
-	g.rngMu.Unlock()
-	for i := 1; i < len(order); i++ {
-		for j := i; j > 0 && keys[j] < keys[j-1]; j-- {
-			keys[j], keys[j-1] = keys[j-1], keys[j]
-			order[j], order[j-1] = order[j-1], order[j]
-		}
-	}
 }

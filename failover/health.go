@@ -169,20 +169,6 @@ func WithHealth(h Health) Option {
 	return optionFunc(func(c *config) { c.health = h })
 }
 
-// ByHealth orders each call's providers by their recent health, best
-// first, by one score: the moving average of success to the fourth power
-// over the moving average of time to first token, so that success counts
-// most (two failures in a row put a fast provider behind a slower
-// healthy one) and, among providers that succeed alike, the faster leads. A provider that has not been tried yet counts as
-// healthy and fast, so it gets tried. One call in ten (drawn from a
-// generator seeded with seed, as for [Shuffle]) puts a random provider
-// first instead, so that a provider that failed gets traffic again and
-// can show that it recovered. ByHealth turns health on; of the ordering
-// options the last wins.
-func ByHealth(seed uint64) Option {
-	return optionFunc(func(c *config) { c.order = orderHealth; c.seed = seed })
-}
-
 // healthOn reports whether a group keeps health.
 func (c *config) healthOn() bool {
 	return c.health != nil || c.policy.Failures > 0 || c.order == orderHealth

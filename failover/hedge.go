@@ -5,11 +5,6 @@ import (
 	"time"
 )
 
-// maxInFlight is the most attempts one call keeps in flight at once: the
-// event loop before the commit waits on a fixed set of slots, with no
-// reflection and no goroutine per attempt.
-const maxInFlight = 4
-
 // hedgeWindow is the sliding window over which [HedgeBudget] counts.
 const hedgeWindow = 10 * time.Second
 
@@ -28,11 +23,16 @@ const hedgeWindow = 10 * time.Second
 // spends, hedges included) and [MaxCallTime] apply to each attempt as they
 // do without hedging.
 //
-// With hedging, each Source call runs on a goroutine of its own, so a
-// Source that blocks until its first response (an HTTP client waiting for
-// headers) delays neither the next hedge nor the first-token timeout. A
-// Source that ignores its context while it blocks is abandoned, like a
-// provider goroutine that does.
+// With hedging (and MaxInFlight above 1), each Source call runs on a
+// goroutine of its own, so a Source that blocks until its first response
+// (an HTTP client waiting for headers) delays neither the next hedge nor
+// the first-token timeout. A Source that ignores its context while it
+// blocks is abandoned, like a provider goroutine that does.
+//
+// A hedge never starts a provider that is cooling down ([Cooldown])
+// unless the call holds that provider's probe: a cooling provider is
+// tried only when nothing else of the call is in flight and nothing else
+// is left, so that one call at a time probes it whatever the traffic.
 //
 // Hedge(0) starts [MaxInFlight] attempts at once: a race. Hedge panics if
 // delay < 0.
@@ -44,12 +44,14 @@ func Hedge(delay time.Duration) Option {
 }
 
 // MaxInFlight sets how many attempts of one call may be in flight at once
-// before the commit: 2 by default with hedging, and at most 4. Without
-// hedging a call has one attempt in flight and the option changes nothing.
-// MaxInFlight panics if n < 1 or n > 4.
+// before the commit: 2 by default with hedging. Without hedging a call
+// has one attempt in flight and the option changes nothing. Up to four,
+// the call's loop waits on its attempts with one select written out; more
+// than four cost a few allocations per event before the commit (a
+// reflect.Select), and nothing after it. MaxInFlight panics if n < 1.
 func MaxInFlight(n int) Option {
-	if n < 1 || n > maxInFlight {
-		panic(fmt.Sprintf("failover: MaxInFlight(%d): need 1 <= n <= %d", n, maxInFlight))
+	if n < 1 {
+		panic(fmt.Sprintf("failover: MaxInFlight(%d): need at least 1", n))
 	}
 	return optionFunc(func(c *config) { c.maxInFlight = n })
 }
@@ -100,15 +102,4 @@ func (g *Group[Req, Tok]) hedgeDelay() time.Duration {
 		return g.ttft.delay()
 	}
 	return g.cfg.hedgeDelay
-}
-
-// inFlight is how many attempts a call may have in flight at once.
-func (c *config) inFlight() int {
-	switch {
-	case !c.hedge:
-		return 1
-	case c.maxInFlight > 0:
-		return c.maxInFlight
-	}
-	return 2
 }

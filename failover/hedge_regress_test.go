@@ -123,7 +123,7 @@ func TestHedgeRegressionLoserSourceGoroutineEnds(t *testing.T) {
 		sourceCalls := func() int {
 			buf := make([]byte, 1<<20)
 			buf = buf[:runtime.Stack(buf, true)]
-			return strings.Count(string(buf), "startAsync.func")
+			return strings.Count(string(buf), "(*run[...]).start.func")
 		}
 		out, errc := g.Stream(t.Context(), "req")
 		time.Sleep(500 * time.Millisecond)

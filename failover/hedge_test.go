@@ -381,7 +381,6 @@ func TestHedgeOptionsPanicOnMisuse(t *testing.T) {
 	}{
 		{"a negative hedge delay", func() { failover.Hedge(-1) }},
 		{"MaxInFlight of zero", func() { failover.MaxInFlight(0) }},
-		{"MaxInFlight above the slots", func() { failover.MaxInFlight(5) }},
 		{"an adaptive quantile of 1", func() { failover.AdaptiveHedge(1, 0, time.Second) }},
 		{"an adaptive min above max", func() { failover.AdaptiveHedge(0.9, 2*time.Second, time.Second) }},
 		{"a negative hedge budget", func() { failover.HedgeBudget(-0.1) }},

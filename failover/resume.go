@@ -2,11 +2,53 @@ package failover
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"time"
 
 	"github.com/relay-go/relay/errs"
 )
+
+// Resume continues a stream that fails after its commit instead of ending
+// it: continueFrom builds a new request from the call's request and every
+// token the caller has received so far, and the call goes on with it in a
+// fresh phase before a commit (retries, timeouts, hedging and all), trying
+// first the providers after the one that failed and that one last. Only
+// the continuation's own tokens reach the caller, so that the output
+// reads as one answer. continueFrom can refuse, with an error, when the
+// prefix cannot be continued (a tool call half-emitted, say); the call
+// then ends.
+//
+// A call resumes at most [MaxResumes] times (2 by default). When it ends
+// without completing, its error is an [*errs.ResumeError] that names each
+// committed failure and why the call stopped; errors.As still finds the
+// first [*errs.CommittedError] in it. A call that never resumed because
+// it could not (MaxResumes(0), or the caller's context ended with the
+// first failure) ends with that plain *errs.CommittedError. The [Report] marks each attempt with
+// the continuation it served ([Attempt].Resume), and a provider can read
+// the same from its context ([AttemptOf]).
+//
+// continueFrom runs on the goroutine that drives the call; emitted is
+// relay's own record, valid only during the call: copy what you keep.
+// Keeping that record costs a slice append per token, and only with
+// Resume. New panics if continueFrom's types are not the group's, and
+// Resume panics if continueFrom is nil.
+func Resume[Req, Tok any](continueFrom func(req Req, emitted []Tok) (Req, error)) Option {
+	if continueFrom == nil {
+		panic("failover: Resume needs a non-nil function")
+	}
+	return optionFunc(func(c *config) { c.resume = continueFrom })
+}
+
+// MaxResumes bounds how many times one call resumes (see [Resume]); the
+// default is 2. MaxResumes(0) keeps the record of what was delivered but
+// never resumes. MaxResumes panics if n < 0.
+func MaxResumes(n int) Option {
+	if n < 0 {
+		panic(fmt.Sprintf("failover: MaxResumes(%d): the count must not be negative", n))
+	}
+	return optionFunc(func(c *config) { c.maxResumes = n })
+}
 
 // resumption is what a call with Resume keeps: the request it started
 // with, every token the caller received, and each committed failure.
@@ -61,39 +103,27 @@ func (r *run[Req, Tok]) resume(ctx context.Context, a *attempt[Tok], ce *errs.Co
 	return err
 }
 
-// commitBy bounds the time until the call's first commit: past d, the
-// call's context ends with ErrCommitTimeout as its cause. commit stops the
-// timer.
-func (r *run[Req, Tok]) commitBy(ctx context.Context, d time.Duration) context.Context {
-	ctx, cancel := context.WithCancelCause(ctx)
-	r.commitT = time.AfterFunc(d, func() { cancel(&limitHit{errs.ErrCommitTimeout, "nothing committed within", d}) })
-	prev := r.stopCall
-	r.stopCall = func() {
-		cancel(nil)
-		if prev != nil {
-			prev()
-		}
-	}
-	return ctx
-}
-
 // continueWith starts continuation number r.resumes+1 with req.
 func (r *run[Req, Tok]) continueWith(failed *attempt[Tok], req Req) {
 	r.resumes++
 	r.req = req
-	// The providers after the one that failed first, that one last.
-	k := int(failed.idx) + 1
-	rotate(r.order, k)
-	r.plan = r.g.newPlan(r.order)
+	// The providers after the one that failed first, that one last; the
+	// cooling ones stay after every other, in the same rotation.
+	cool := len(r.order) - int(r.ncool)
+	if k := int(failed.idx); k < cool {
+		rotate(r.order[:cool], k+1)
+	} else {
+		rotate(r.order[cool:], k-cool+1)
+	}
+	r.plan = r.g.newPlan(r.order, r.ncool)
 	r.fails, r.failSeq = nil, nil
 	r.pending, r.heldPos = false, 0
-	if h := r.h; h != nil {
-		h.want, h.noHedge, h.unpaid, h.wake = 1, false, false, time.Time{}
-	}
+	e := &r.eng
+	e.want, e.noHedge, e.unpaid, e.wake = 1, false, false, time.Time{}
 	if r.g.cfg.observe != nil {
 		r.event(Resumed, failed, r.res.failures[len(r.res.failures)-1].Err, true)
 	}
-	// The next step starts the continuation's first attempt: pick sees a
+	// The next step starts the continuation's first attempt: fill sees a
 	// plan with every try left.
 	r.started = max(r.started, 1)
 	r.last = -1
@@ -101,6 +131,9 @@ func (r *run[Req, Tok]) continueWith(failed *attempt[Tok], req Req) {
 
 // rotate moves the first k entries of order to its end, in place.
 func rotate(order []int32, k int) {
+	if len(order) == 0 {
+		return
+	}
 	k %= len(order)
 	slices.Reverse(order[:k])
 	slices.Reverse(order[k:])

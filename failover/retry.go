@@ -2,14 +2,107 @@ package failover
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/relay-go/relay/errs"
 )
 
+// Attempts sets how many times each provider is tried within one call before
+// the next provider is tried. The default is 1. A provider's tries come one
+// after another; each failure before the commit point is one attempt.
+// Attempts panics if n < 1.
+func Attempts(n int) Option {
+	if n < 1 {
+		panic(fmt.Sprintf("failover: Attempts(%d): each provider needs at least 1 attempt", n))
+	}
+	return optionFunc(func(c *config) { c.attempts = n })
+}
+
+// Backoff waits between the tries of one provider: before try n+1 a random
+// time in [0, min(max, base·2^(n-1))) (exponential backoff with full
+// jitter), so that callers that failed together do not retry together.
+// The provider keeps its place meanwhile: its tries come before the next
+// provider's. A provider's [errs.RetryAfter] hint raises the wait to at
+// least the hint, and, being a hint, lets the call move on meanwhile. A
+// wait never ends at or after the deadline (the caller's context deadline
+// or [MaxCallTime]): relay gives that provider up for the call and moves
+// on instead. A wait is a timer of the call's loop, never a sleep: the
+// call's context ends it at once. Backoff panics if base or max is not
+// positive or max < base.
+func Backoff(base, max time.Duration) Option {
+	if base <= 0 || max < base {
+		panic(fmt.Sprintf("failover: Backoff(%v, %v): need 0 < base <= max", base, max))
+	}
+	return optionFunc(func(c *config) { c.backoffBase, c.backoffMax = base, max })
+}
+
+// BackoffBetweenProviders also waits, with the same jittered backoff,
+// before moving on to the next provider; the n in the formula is the number
+// of attempts the call has made. A wait that would end at or after the
+// deadline is skipped: the call moves on at once rather than end. Without
+// it the next provider is tried at once, which is what most callers want:
+// a different provider is not overloaded by the previous one's failure.
+// It has no effect without [Backoff].
+func BackoffBetweenProviders() Option {
+	return optionFunc(func(c *config) { c.backoffProviders = true })
+}
+
+// MaxRetryAfter sets the longest [errs.RetryAfter] hint relay waits for;
+// the default is one minute. A provider whose hint is longer is not tried
+// again in this call: relay moves on to the next provider at once. A
+// shorter hint defers the provider: the call tries the providers after it
+// meanwhile, and comes back to it once the hint has passed, if it still
+// needs it. MaxRetryAfter panics if d < 0.
+func MaxRetryAfter(d time.Duration) Option {
+	if d < 0 {
+		panic(fmt.Sprintf("failover: MaxRetryAfter(%v): the duration must not be negative", d))
+	}
+	return optionFunc(func(c *config) { c.maxRetryAfter = d })
+}
+
+// plan is what a call knows of its providers' tries: which may start, and
+// when. A call served by its first attempt without hedging never makes one.
+type plan struct {
+	tries []tries   // per entry of the call's order
+	cool  int       // entries from cool on are cooling down (see Cooldown)
+	gate  time.Time // BackoffBetweenProviders: no other provider before it
+	late  bool      // a provider was given up: its wait would end past the deadline
+	tbuf  [8]tries  // tries for up to eight providers, in the same allocation
+}
+
+// tries is what the call knows of one provider's tries.
+type tries struct {
+	after time.Time // the next try may not start before this
+	n     int32     // tries started
+	max   int32     // tries allowed: the provider's Attempts, or the group's
+	// deferred: after is the provider's own Retry-After hint, so the call
+	// moves on to the providers after it meanwhile. Otherwise after is a
+	// backoff, and the provider keeps its place: its tries come first.
+	deferred bool
+	out      bool  // no further try in this call
+	running  int32 // attempts in flight
+}
+
+// newPlan makes the plan of a call over order, the last ncool of which
+// cool down, with each provider's own number of tries.
+func (g *Group[Req, Tok]) newPlan(order []int32, ncool int32) *plan {
+	p := new(plan)
+	if len(order) <= len(p.tbuf) {
+		p.tries = p.tbuf[:len(order)]
+	} else {
+		p.tries = make([]tries, len(order))
+	}
+	for k, i := range order {
+		p.tries[k].max = g.members[i].attempts
+	}
+	p.cool = len(order) - int(ncool)
+	return p
+}
+
 // decide records, after the attempt at entry i of the order failed before
 // the commit, what the call does next: stop, or when each provider may be
-// tried again. It never sleeps: pick does the waiting.
+// tried again. It never waits: the engine's timer does.
 //
 // A backoff keeps the provider's place (its tries come before the next
 // provider's); a Retry-After hint defers it instead, so the call moves on
@@ -19,7 +112,7 @@ import (
 func (r *run[Req, Tok]) decide(ctx context.Context, i int, cause error) {
 	g := r.g
 	if r.plan == nil {
-		r.plan = r.g.newPlan(r.order)
+		r.plan = g.newPlan(r.order, r.ncool)
 		r.plan.tries[r.last].n = 1
 	}
 	pl := r.plan
@@ -30,7 +123,7 @@ func (r *run[Req, Tok]) decide(ctx context.Context, i int, cause error) {
 	}
 	switch class {
 	case Stop:
-		r.finish(&errs.FailoverError{Attempts: r.fails, Err: cause})
+		r.giveUp(cause)
 		return
 	case NextProvider:
 		t.out = true
@@ -79,21 +172,25 @@ func (r *run[Req, Tok]) decide(ctx context.Context, i int, cause error) {
 // provider waiting out a backoff holds its place, so the ones after it
 // wait too; a deferred one lets the ones after it go first.
 //
-// With idleFirst (hedging), a provider with an attempt in flight is passed
-// over for one without, if one is ready.
-func (pl *plan) next(now time.Time, last int, idleFirst bool) (i int, wake time.Time, ok bool) {
-	if idleFirst {
-		if i, wake, ok := pl.scan(now, last, true); i >= 0 {
+// busy says that attempts of the call are in flight: a provider with none
+// in flight is then preferred, and a cooling provider never starts (a
+// hedge must not spend a probe the call does not hold); it waits until
+// nothing else is in flight.
+func (pl *plan) next(now time.Time, last int, busy bool) (i int, wake time.Time, ok bool) {
+	if busy {
+		if i, wake, ok := pl.scan(now, last, true, true); i >= 0 {
 			return i, wake, ok
 		}
 	}
-	return pl.scan(now, last, false)
+	return pl.scan(now, last, false, busy)
 }
 
-func (pl *plan) scan(now time.Time, last int, idle bool) (i int, wake time.Time, ok bool) {
+// scan looks for the entry to try next; idle passes over providers with
+// an attempt in flight, and busy over cooling ones.
+func (pl *plan) scan(now time.Time, last int, idle, busy bool) (i int, wake time.Time, ok bool) {
 	for i := range pl.tries {
 		t := &pl.tries[i]
-		if t.out || t.n >= t.max || (idle && t.running > 0) {
+		if t.out || t.n >= t.max || (idle && t.running > 0) || (busy && i >= pl.cool) {
 			continue
 		}
 		at := t.after
@@ -113,46 +210,23 @@ func (pl *plan) scan(now time.Time, last int, idle bool) (i int, wake time.Time,
 	return -1, wake, !wake.IsZero()
 }
 
-// pick waits until a try may start and returns its entry of the order. It
-// reports false, having ended the call, when no try is left, the retry
-// budget is spent or ctx ends, during a wait or before the try.
-func (r *run[Req, Tok]) pick(ctx context.Context) (int, bool) {
-	for {
-		if ctx.Err() != nil {
-			r.finish(&errs.FailoverError{Attempts: r.fails, Err: ctxErr(ctx)})
-			return 0, false
-		}
-		now := time.Now()
-		i, wake, ok := r.plan.next(now, int(r.last), false)
-		if !ok {
-			var why error
-			if r.plan.late {
-				why = errs.ErrDeadline
-			}
-			r.finish(&errs.FailoverError{Attempts: r.fails, Err: why})
-			return 0, false
-		}
-		if i >= 0 {
-			if b := r.g.budget; b != nil && !b.spend() {
-				r.finish(&errs.FailoverError{Attempts: r.fails, Err: errs.ErrBudget})
-				return 0, false
-			}
-			return i, true
-		}
-		if !sleep(ctx, wake.Sub(now)) {
-			continue // ctx ended: the check above ends the call
-		}
-	}
+// jitter draws the full-jitter backoff before the try that follows n
+// failed ones: a random time in [0, min(max, base·2^(n-1))).
+func (g *Group[Req, Tok]) jitter(n int) time.Duration {
+	g.rngMu.Lock()
+	defer g.rngMu.Unlock()
+	return time.Duration(g.rng.Int64N(int64(backoffCeiling(g.cfg.backoffBase, g.cfg.backoffMax, n))))
 }
 
-// sleep waits for d or until ctx ends, and reports whether d passed.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
+// backoffCeiling is min(max, base·2^(n-1)), doubling only while the
+// product stays below max, so that it never overflows.
+func backoffCeiling(base, max time.Duration, n int) time.Duration {
+	ceil := base
+	for i := 1; i < n && ceil < max; i++ {
+		if ceil > max/2 {
+			return max
+		}
+		ceil *= 2
 	}
+	return min(ceil, max)
 }

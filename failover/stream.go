@@ -57,9 +57,7 @@ func (r *run[Req, Tok]) pump(ctx context.Context, out chan<- Tok, errc chan<- er
 	// The first Source call runs here, at the top of the goroutine's small
 	// stack, rather than below forward and next: a provider that allocates
 	// there then rarely makes the stack grow.
-	if r.h == nil {
-		r.launchNext(ctx)
-	}
+	r.launch(ctx)
 	err := r.forward(ctx, out)
 	r.close(ctx)
 	if r.hc != nil || r.g.cfg.observe != nil {
