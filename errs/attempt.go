@@ -62,9 +62,9 @@ func (e *FailoverError) Error() string {
 	}
 	switch {
 	case e.Err != nil && n == 0:
-		fmt.Fprintf(&b, "relay: %s; nothing was streamed", indent(e.Err.Error()))
+		fmt.Fprintf(&b, "relay: %s; nothing was streamed", indent(errString(e.Err)))
 	case e.Err != nil:
-		fmt.Fprintf(&b, "relay: %s; nothing was streamed after %d %s:", indent(e.Err.Error()), n, unit)
+		fmt.Fprintf(&b, "relay: %s; nothing was streamed after %d %s:", indent(errString(e.Err)), n, unit)
 	case n == 0:
 		b.WriteString("relay: no attempt was made")
 	case n == 1:
@@ -92,11 +92,15 @@ func (e *FailoverError) Unwrap() []error {
 	return out
 }
 
+// errString is err's message as a cause inside another of relay's errors:
+// a nested relay error (a group that is one provider of another) drops
+// its own "relay: " prefix, so that a message says "relay:" once, at the
+// outermost layer.
 func errString(err error) string {
 	if err == nil {
 		return "<nil>"
 	}
-	return err.Error()
+	return strings.TrimPrefix(err.Error(), "relay: ")
 }
 
 // indent keeps a multi-line cause (a nested group's FailoverError, a panic)

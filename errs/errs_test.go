@@ -59,12 +59,12 @@ func TestMessages(t *testing.T) {
 			want: "relay: context canceled; nothing was streamed after 1 attempt:\n  provider \"a\" attempt 1: context canceled",
 		},
 		{
-			name: "a nested failover is indented under its attempt",
+			name: "a nested failover is indented under its attempt, and says relay once",
 			err: &errs.FailoverError{Attempts: []*errs.AttemptError{{Provider: "inner", Attempt: 1, Err: &errs.FailoverError{
 				Attempts: []*errs.AttemptError{{Provider: "x", Attempt: 1, Err: errDown}},
 			}}}},
 			want: "relay: 1 attempt failed, nothing was streamed:\n" +
-				"  provider \"inner\" attempt 1: relay: 1 attempt failed, nothing was streamed:\n" +
+				"  provider \"inner\" attempt 1: 1 attempt failed, nothing was streamed:\n" +
 				"      provider \"x\" attempt 1: service unavailable",
 		},
 		{
@@ -122,6 +122,10 @@ func TestUnwrapReachesEveryCause(t *testing.T) {
 	}
 	if errs.IsPermanent(fe) {
 		t.Errorf("IsPermanent(FailoverError) = true through an attempt, want its Err only")
+	}
+	marked := &errs.CommittedError{Provider: "x", Emitted: 1, Err: errs.RetryAfter(errs.Permanent(errDown), time.Second)}
+	if _, hinted := errs.RetryAfterHint(marked); errs.IsPermanent(marked) || hinted || !errors.Is(marked, errDown) {
+		t.Errorf("a CommittedError's marks leak out (IsPermanent %v, hinted %v), or its cause is lost", errs.IsPermanent(marked), hinted)
 	}
 	ce := &errs.CommittedError{Provider: "a", Emitted: 1, Err: errs.ErrIdleTimeout}
 	if !errors.Is(ce, errs.ErrIdleTimeout) {

@@ -1,10 +1,11 @@
 package errs
 
 // findMark returns the first error of type T in err's chain. It walks the
-// chain as errors.As does, with one exception: inside a [*FailoverError]
-// it looks only at Err, why that call stopped, and never at its attempts.
-// A failed group is one failed attempt of whoever called it; the marks on
-// its own attempts steered that group and stay inside it.
+// chain as errors.As does, with two exceptions: inside a [*FailoverError]
+// it looks only at Err, why that call stopped, and never at its attempts;
+// and it never looks inside a [*CommittedError]. A failed group is one
+// failed attempt of whoever called it; the marks on its own attempts
+// steered that group and stay inside it, whether it had committed or not.
 func findMark[T error](err error) (T, bool) {
 	var zero T
 	for err != nil {
@@ -14,6 +15,8 @@ func findMark[T error](err error) (T, bool) {
 		switch e := err.(type) {
 		case *FailoverError:
 			err = e.Err
+		case *CommittedError:
+			return zero, false
 		case interface{ Unwrap() error }:
 			err = e.Unwrap()
 		case interface{ Unwrap() []error }:

@@ -43,7 +43,7 @@ func (e *ResumeError) Error() string {
 	fmt.Fprintf(&b, "relay: resumed %d %s, then stopped after %d %s:", e.Resumes, unit, e.Emitted, toks)
 	for _, f := range e.Failures {
 		b.WriteString("\n  ")
-		b.WriteString(indent(strings.TrimPrefix(f.Error(), "relay: ")))
+		b.WriteString(indent(errString(f)))
 	}
 	b.WriteString("\n  then: ")
 	b.WriteString(indent(errString(e.Err)))

@@ -20,8 +20,9 @@ func RetryAfter(err error, d time.Duration) error {
 
 // RetryAfterHint returns the hint of the outermost [RetryAfter] mark in
 // err's chain, and whether there is one. Like [IsPermanent], it looks
-// inside a [*FailoverError] only at Err, never at the attempts: a hint
-// from one provider of a nested group is not a hint for the whole group.
+// inside a [*FailoverError] only at Err, never at the attempts, and never
+// inside a [*CommittedError]: a hint from one provider of a nested group
+// is not a hint for the whole group.
 func RetryAfterHint(err error) (time.Duration, bool) {
 	r, ok := findMark[*retryAfterError](err)
 	if !ok {

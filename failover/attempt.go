@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/relay-go/relay/errs"
@@ -237,7 +238,7 @@ func (a *attempt[Tok]) cut(ctx context.Context) error {
 type stopError struct{ stop, said error }
 
 func (e *stopError) Error() string {
-	return fmt.Sprintf("%v (the provider's own error: %v)", e.stop, e.said)
+	return fmt.Sprintf("%v (the provider's own error: %s)", e.stop, strings.TrimPrefix(e.said.Error(), "relay: "))
 }
 
 func (e *stopError) Unwrap() []error { return []error{e.stop, e.said} }

@@ -64,6 +64,7 @@ func (r *run[Req, Tok]) check(ctx context.Context) {
 		r.rotateToEnd(k)
 		last--
 	}
+	r.ncool = int32(len(r.order) - last)
 	for k, st := range hc.status {
 		if st.Probe {
 			hc.probes = append(hc.probes, hc.names[k])
@@ -118,8 +119,11 @@ func (r *run[Req, Tok]) judge(ctx context.Context, a *attempt[Tok], cause error,
 	case cause == nil && committed:
 		o.Result = Succeeded
 		o.FirstToken = a.ttft
-	case cause == nil, ctx.Err() != nil, errors.Is(cause, errs.ErrHedgeLost),
+	case cause == nil, ctx.Err() != nil && !(limited(ctx) && !committed), errors.Is(cause, errs.ErrHedgeLost),
 		errors.Is(cause, errStopped), errors.Is(cause, errCallEnded), errs.IsPermanent(cause):
+		// The caller's cancellation is not the provider's failure; the
+		// group's own limit ending an attempt before its commit is: the
+		// provider hung.
 		o.Result = Neutral
 	default:
 		o.Result, o.Committed = Failed, committed

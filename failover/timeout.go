@@ -76,6 +76,13 @@ type limitHit struct {
 func (e *limitHit) Error() string { return fmt.Sprintf("%v: %s %v", e.err, e.what, e.d) }
 func (e *limitHit) Unwrap() error { return e.err }
 
+// limited reports whether ctx ended for one of the group's own limits
+// rather than the caller's.
+func limited(ctx context.Context) bool {
+	var limit *limitHit
+	return errors.As(context.Cause(ctx), &limit)
+}
+
 // ctxErr is why ctx ended: the call's own timeout, or the caller's context
 // error with its cause when the caller gave one.
 func ctxErr(ctx context.Context) error {
