@@ -4,27 +4,37 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
 
 	"github.com/relay-go/relay/errs"
 	"github.com/relay-go/relay/failover"
+	"github.com/relay-go/relay/stream/streamtest"
 )
 
 // FuzzInvariants decodes its input into a scenario (a script per try of
-// up to three providers, the group's options, hedging included, and how
-// the caller reads) and checks, in fake time, what must hold for any of
-// them:
+// up to three providers, the group's options with hedging, health,
+// resume and CommitAfter drawn together, how many concurrent calls share
+// the group, and how each caller reads) and checks, in fake time, what
+// must hold for any of them:
 //
-//   - the caller gets a prefix of exactly one attempt's tokens, in order,
-//     with no duplicate and nothing of another attempt (not even a token
-//     that is not content);
-//   - a nil error only when that attempt streamed all of them and ended
-//     cleanly; an error whenever the model says the call cannot succeed;
+//   - each caller gets, in order, a prefix of one committed attempt's
+//     tokens, then (after a resume) of the next committed attempt's, with
+//     no duplicate and nothing of an attempt that did not commit (not even
+//     a token that is not content);
+//   - a nil error only when the last of them streamed all its tokens and
+//     ended cleanly; an error whenever the model says the call cannot
+//     succeed;
 //   - an error's shape fits: a FailoverError naming every attempt when
 //     nothing was received, a CommittedError counting what was;
+//   - every attempt that did not end cleanly has a cause, in the report,
+//     the FailoverError and the AttemptFailed events;
+//   - a hedge never starts a provider that its call found cooling down;
 //   - nothing is left running (the bubble would deadlock).
 //
 // go test runs the seeds (and the corpus in testdata/fuzz); go test -fuzz
@@ -79,6 +89,46 @@ const (
 	modes
 )
 
+// fuzzProvider plays one provider's scripts, one per Source call (the
+// last repeats), with every token marked by the serial number of the
+// Source call that sent it, so that the tokens of two attempts never
+// look alike. It records, per request, which attempts its Source served.
+type fuzzProvider struct {
+	p       int
+	scripts []script
+	serial  *atomic.Int32
+	mu      sync.Mutex
+	calls   int
+	fakes   []*streamtest.Provider[string, string]
+	infos   map[string][]failover.AttemptInfo
+}
+
+func (fp *fuzzProvider) Source(ctx context.Context, req string) (<-chan string, <-chan error) {
+	n := fp.serial.Add(1)
+	fp.mu.Lock()
+	s := fp.scripts[min(fp.calls, len(fp.scripts)-1)]
+	fp.calls++
+	s.Tokens = slices.Clone(s.Tokens)
+	for i := range s.Tokens {
+		s.Tokens[i] += fmt.Sprintf("@%d", n)
+	}
+	f := streamtest.New[string](s)
+	fp.fakes = append(fp.fakes, f)
+	if info, ok := failover.AttemptOf(ctx); ok {
+		fp.infos[req] = append(fp.infos[req], info)
+	}
+	fp.mu.Unlock()
+	return f.Source(ctx, req)
+}
+
+func (fp *fuzzProvider) wait() {
+	fp.mu.Lock()
+	defer fp.mu.Unlock()
+	for _, f := range fp.fakes {
+		f.Wait()
+	}
+}
+
 type scenario struct {
 	scripts     [][]script // per provider, per try
 	modes       [][]mode
@@ -90,6 +140,8 @@ type scenario struct {
 	stopAt      int           // the caller stops after this many tokens; -1: never
 	slow        time.Duration // the caller's pause per token
 	deadline    time.Duration
+	calls       int  // concurrent calls sharing the group
+	resume      bool // Resume is on
 	desc        string
 }
 
@@ -168,7 +220,17 @@ func decode(data []byte) scenario {
 	}
 	sc.slow = time.Duration(in.next()%3) * 700 * time.Millisecond
 	sc.deadline = time.Duration(1+in.next()%3) * 20 * time.Second
-	fmt.Fprintf(&d, "| opts %d commitAfter %d pull %v stop %d slow %v", len(sc.opts), sc.commitAfter, sc.pull, sc.stopAt, sc.slow)
+	// Drawn last, so that inputs from before they were drawn keep their
+	// meaning: one call, no health, no resume.
+	sc.calls = 1 + in.next()%3
+	if in.next()%2 == 1 {
+		sc.opts = append(sc.opts, failover.Cooldown(1, 2*time.Second))
+	}
+	if in.next()%2 == 1 {
+		sc.resume = true
+		sc.opts = append(sc.opts, failover.Resume(func(req string, _ []string) (string, error) { return req + "+", nil }), failover.MaxResumes(1+in.next()%2))
+	}
+	fmt.Fprintf(&d, "| opts %d commitAfter %d pull %v stop %d slow %v calls %d resume %v", len(sc.opts), sc.commitAfter, sc.pull, sc.stopAt, sc.slow, sc.calls, sc.resume)
 	sc.desc = d.String()
 	return sc
 }
@@ -177,8 +239,81 @@ func decode(data []byte) scenario {
 func (m mode) cleanEnd() bool { return m == clean || m == outcomeFirst }
 
 func (sc scenario) check(t *testing.T) {
-	fs := fakes(sc.scripts...)
-	g := failover.New(providers(fs), sc.opts...)
+	serial := new(atomic.Int32)
+	var fps []*fuzzProvider
+	var ps []failover.Provider[string, string]
+	for p, ss := range sc.scripts {
+		fp := &fuzzProvider{p: p, scripts: ss, serial: serial, infos: map[string][]failover.AttemptInfo{}}
+		fps = append(fps, fp)
+		ps = append(ps, failover.Provider[string, string]{Name: string(rune('a' + p)), Source: fp.Source})
+	}
+	var mu sync.Mutex
+	var nilCauses int
+	opts := append(slices.Clip(sc.opts), failover.Observe(func(e failover.Event) {
+		if e.Kind == failover.AttemptFailed && e.Err == nil {
+			mu.Lock()
+			nilCauses++
+			mu.Unlock()
+		}
+	}))
+	g := failover.New(ps, opts...)
+	results := make([]result, sc.calls)
+	var wg sync.WaitGroup
+	for k := range results {
+		wg.Go(func() { results[k] = sc.call(t, g, fmt.Sprintf("req%d", k)) })
+	}
+	wg.Wait()
+	// The streams are over: the reports are whole once the calls'
+	// goroutines have ended their attempts.
+	synctest.Wait()
+	for _, fp := range fps {
+		fp.wait()
+	}
+	for _, res := range results {
+		sc.verify(t, fps, res)
+	}
+	if nilCauses > 0 {
+		t.Errorf("%d AttemptFailed events without a cause\n  scenario: %s", nilCauses, sc.desc)
+	}
+}
+
+// run is one run of tokens of the same Source call in what a caller got.
+type tokenRun struct {
+	p, try int // the script: provider and try
+	serial string
+	toks   []string
+}
+
+// runs splits what a caller got into runs of one Source call's tokens,
+// or reports a token that breaks a run apart.
+func runs(got []string) ([]tokenRun, bool) {
+	var out []tokenRun
+	seen := map[string]bool{}
+	for _, tok := range got {
+		name, serial, _ := strings.Cut(strings.TrimPrefix(tok, "#"), "@")
+		if len(out) == 0 || out[len(out)-1].serial != serial {
+			if seen[serial] {
+				return nil, false // a Source call's tokens came back after another's
+			}
+			seen[serial] = true
+			out = append(out, tokenRun{p: int(name[0] - 'a'), try: int(name[1] - '0'), serial: serial})
+		}
+		out[len(out)-1].toks = append(out[len(out)-1].toks, tok)
+	}
+	return out, true
+}
+
+// result is what one caller got.
+type result struct {
+	req     string
+	got     []string
+	err     error
+	stopped bool
+	rep     *failover.Report
+}
+
+// call makes one call with req, reading as the scenario says.
+func (sc scenario) call(t *testing.T, g *failover.Group[string, string], req string) result {
 	ctx, cancel := context.WithTimeout(t.Context(), sc.deadline)
 	defer cancel()
 	ctx, rep := failover.WithReport(ctx)
@@ -199,14 +334,14 @@ func (sc scenario) check(t *testing.T) {
 		return true
 	}
 	if sc.pull {
-		for tok, e := range g.All(ctx, "req") {
+		for tok, e := range g.All(ctx, req) {
 			if !read(tok, e) {
 				break
 			}
 		}
 	} else {
 		sctx, stop := context.WithCancel(ctx)
-		out, errc := g.Stream(sctx, "req")
+		out, errc := g.Stream(sctx, req)
 		for tok := range out {
 			if !read(tok, nil) {
 				stop()
@@ -221,69 +356,119 @@ func (sc scenario) check(t *testing.T) {
 			err = nil // the caller cut it short: its error is the caller's own
 		}
 	}
-	synctest.Wait()
-	waitAll(fs)
+	return result{req: req, got: got, err: err, stopped: stopped, rep: rep}
+}
+
+// verify checks what one caller got.
+func (sc scenario) verify(t *testing.T, fps []*fuzzProvider, res result) {
+	req, got, err, stopped, rep := res.req, res.got, res.err, res.stopped, res.rep
 	attempts := rep.Attempts()
 	fail := func(format string, args ...any) {
 		t.Helper()
-		t.Errorf("%s\n  scenario: %s\n  got %q, %v\n  attempts %+v", fmt.Sprintf(format, args...), sc.desc, got, err, attempts)
+		t.Errorf("%s: %s\n  scenario: %s\n  got %q, %v\n  attempts %+v", req, fmt.Sprintf(format, args...), sc.desc, got, err, attempts)
 	}
 
-	// Exactly one attempt committed when tokens arrived; its tokens, in
-	// order, are what the caller got.
-	var served *failover.Attempt
-	for i := range attempts {
-		if attempts[i].Committed {
-			if served != nil {
-				fail("two attempts committed")
-				return
-			}
-			served = &attempts[i]
+	// Causes: only a committed attempt ends without one.
+	for _, a := range attempts {
+		if a.Err == nil && !a.Committed {
+			fail("attempt %s#%d (phase %d) ended without a cause and without a commit", a.Provider, a.Number, a.Resume)
 		}
 	}
-	if len(got) > 0 && served == nil {
+	var fe *errs.FailoverError
+	if errors.As(err, &fe) {
+		for _, ae := range fe.Attempts {
+			if ae.Err == nil {
+				fail("the FailoverError lists %s#%d without a cause", ae.Provider, ae.Attempt)
+			}
+		}
+	}
+	// The probe rule: a hedge never starts a provider the call found
+	// cooling (a probe the call holds is not cooling).
+	cooling := rep.Cooling()
+	for _, fp := range fps {
+		fp.mu.Lock()
+		infos := slices.Clone(fp.infos[req])
+		fp.mu.Unlock()
+		for _, info := range infos {
+			if info.Hedge && slices.Contains(cooling, info.Provider) {
+				fail("a hedge started %s, which the call found cooling down", info.Provider)
+			}
+		}
+	}
+
+	// The tokens: runs of committed attempts, in the order they committed.
+	var committed []failover.Attempt
+	for _, a := range attempts {
+		if a.Committed {
+			committed = append(committed, a)
+		}
+	}
+	if len(committed) > 1 && !sc.resume {
+		fail("%d attempts committed without Resume", len(committed))
+		return
+	}
+	rs, ok := runs(got)
+	if !ok {
+		fail("the tokens of one Source call are split by another's")
+		return
+	}
+	if len(rs) > 0 && len(committed) == 0 {
 		fail("tokens arrived but no attempt committed")
 		return
 	}
-	if served == nil {
-		var fe *errs.FailoverError
-		if !stopped && (!errors.As(err, &fe) || len(fe.Attempts) != len(attempts)) {
+	if len(committed) == 0 {
+		if !stopped && (fe == nil || len(fe.Attempts) != len(attempts)) {
 			fail("nothing committed: want a FailoverError naming each of the %d attempts", len(attempts))
 		}
 		return
 	}
-	if len(got) == 0 {
+	k := 0 // the committed attempt the next run must come from
+	for _, run := range rs {
+		for k < len(committed) && committed[k].Provider != string(rune('a'+run.p)) {
+			k++
+		}
+		if k == len(committed) {
+			fail("a run of %s's tokens does not match the committed attempts in order", string(rune('a'+run.p)))
+			return
+		}
+		k++
+		want := sc.scripts[run.p][run.try].Tokens
+		if len(run.toks) > len(want) {
+			fail("%s try %d sent more than its script", string(rune('a'+run.p)), run.try+1)
+			return
+		}
+		for i, tok := range run.toks {
+			if tok != want[i]+"@"+run.serial {
+				fail("the tokens are not a prefix of one script's: %s try %d streams %q", string(rune('a'+run.p)), run.try+1, want)
+				return
+			}
+		}
+	}
+	if len(rs) == 0 {
 		return // committed, but the caller took nothing
 	}
-	// Each token names its script: provider and try, as "#a1" or "a1.0".
-	// (With hedging, a provider's tries call its Source concurrently, so
-	// which script an attempt plays is known only from its tokens.)
-	name := strings.TrimPrefix(got[0], "#")
-	p, try := int(name[0]-'a'), int(name[1]-'0')
-	want := sc.scripts[p][try].Tokens
-	if string(name[0]) != served.Provider || len(got) > len(want) || strings.Join(got, ",") != strings.Join(want[:len(got)], ",") {
-		fail("the tokens are not a prefix of one script's: %s try %d streams %q", string(name[0]), try+1, want)
-		return
-	}
-	m := sc.modes[p][try]
+	last := rs[len(rs)-1]
+	want := sc.scripts[last.p][last.try].Tokens
+	m := sc.modes[last.p][last.try]
+	whole := len(last.toks) == len(want)
 	switch {
 	case stopped:
-	case err == nil && (len(got) != len(want) || !m.cleanEnd()):
+	case err == nil && (!whole || !m.cleanEnd()):
 		fail("a nil error for a stream that was cut short or failed (mode %d)", m)
 	case err == nil:
-	case !m.cleanEnd() || len(got) < len(want):
+	case !sc.resume && (!m.cleanEnd() || !whole):
 		var ce *errs.CommittedError
-		if !errors.As(err, &ce) || ce.Emitted != len(got) || ce.Provider != served.Provider {
-			fail("want a CommittedError of %s counting %d tokens", served.Provider, len(got))
+		if !errors.As(err, &ce) || ce.Emitted != len(got) || ce.Provider != committed[0].Provider {
+			fail("want a CommittedError of %s counting %d tokens", committed[0].Provider, len(got))
 		}
 	}
 	// The model, beside the checks above (a committed try that cannot end
 	// cleanly must fail): one that ends cleanly must succeed with every
 	// token, unless its gaps are long enough for the idle timeout to end
-	// it.
-	s := sc.scripts[p][try]
+	// it. Only the last stream of a resumed call is held to it.
+	s := sc.scripts[last.p][last.try]
 	mayIdle := sc.idle && s.Gap > time.Second && len(s.Tokens) > 1
-	if !stopped && m.cleanEnd() && !mayIdle && (err != nil || len(got) != len(want)) {
+	if !stopped && m.cleanEnd() && !mayIdle && committed[len(committed)-1].Provider == string(rune('a'+last.p)) && (err != nil || !whole) {
 		fail("a clean stream (mode %d) must reach the caller whole, with no error", m)
 	}
 }

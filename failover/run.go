@@ -124,6 +124,14 @@ func (r *run[Req, Tok]) next(ctx context.Context) (tok Tok, ok bool, err error) 
 			}
 			continue // a committed stream failed and the call resumes
 		}
+		if a := r.eng.fl[0]; a != nil && len(r.eng.fl) == 1 {
+			// One slot, its attempt in flight: the engine's step comes
+			// down to the attempt's own receive, taken here one frame
+			// nearer the top of the relay goroutine's small stack.
+			tok, ev := a.recv(ctx)
+			r.handle(ctx, a, tok, ev)
+			continue
+		}
 		r.step(ctx)
 	}
 	if r.eng.n > 0 {
