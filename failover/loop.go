@@ -295,7 +295,6 @@ func (r *run[Req, Tok]) sortFails() {
 	}
 }
 
-
 // errCallEnded is the cause of an attempt still in flight when another
 // attempt's failure stopped the call.
 var errCallEnded = errors.New("the call stopped before this attempt ended")
