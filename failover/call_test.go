@@ -375,3 +375,360 @@ func TestPanicKeepsValueAndStack(t *testing.T) {
 		}
 	})
 }
+
+// A failed inner group is one failed attempt of the outer group: marks on
+// the inner attempts steer the inner group only.
+func TestNestedGroupMarksStayInside(t *testing.T) {
+	t.Parallel()
+	unauthorized := errs.Permanent(&quotaError{401})
+	moveOn := failover.Classify(func(err error) failover.Class {
+		var q *quotaError
+		if errors.As(err, &q) && q.status == 401 {
+			return failover.NextProvider
+		}
+		return failover.DefaultClass(err)
+	})
+	for _, tc := range []struct {
+		name   string
+		inner  [][]script
+		iopts  []failover.Option
+		oopts  []failover.Option
+		want   []string
+		calls  []int // the inner providers', then tier2's
+		starts []time.Duration
+		stops  bool
+	}{
+		{
+			name:   "a Permanent error the inner group moved past does not stop the outer call",
+			inner:  [][]script{fails(unauthorized), fails(errB)},
+			iopts:  []failover.Option{moveOn},
+			want:   []string{"p"},
+			calls:  []int{1, 1, 1},
+			starts: []time.Duration{0, 0},
+		},
+		{
+			name:   "an inner Retry-After does not make the outer group wait",
+			inner:  [][]script{fails(errs.RetryAfter(errA, 10*time.Second))},
+			oopts:  []failover.Option{failover.Attempts(2)},
+			want:   []string{"p"},
+			calls:  []int{2, 1},
+			starts: []time.Duration{0, 0, 0},
+		},
+		{
+			name:   "an inner call stopped by a Permanent error stops the outer call",
+			inner:  [][]script{fails(errs.Permanent(errA)), toks("never")},
+			calls:  []int{1, 0, 0},
+			starts: []time.Duration{0},
+			stops:  true,
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			eachForm(t, func(t *testing.T, f form) {
+				inner := fakes(tc.inner...)
+				tier2 := streamtest.Tokens[string]("p")
+				g := failover.New([]failover.Provider[string, string]{
+					{Name: "tier1", Source: failover.Failover(providers(inner), tc.iopts...)},
+					{Name: "tier2", Source: tier2.Source},
+				}, tc.oopts...)
+				ctx, rep := failover.WithReport(t.Context())
+				t0 := time.Now()
+				got, err := f.collect(ctx, g, "req")
+				waitAll(inner)
+				tier2.Wait()
+				if diff(tc.want, got) != "" || (err != nil) != tc.stops {
+					t.Errorf("got %q, %v; want %q (stopped: %v)", got, err, tc.want, tc.stops)
+				}
+				if d := diff(tc.calls, append(calls(inner), tier2.Calls())); d != "" {
+					t.Errorf("calls (-want +got):\n%s", d)
+				}
+				if d := diff(tc.starts, starts(rep, t0)); d != "" {
+					t.Errorf("outer attempt starts (-want +got):\n%s", d)
+				}
+				for _, a := range rep.Attempts() {
+					for _, s := range tc.inner {
+						if s[0].Err != nil && a.Err != nil && !errors.Is(a.Err, s[0].Err) {
+							t.Errorf("outer attempt %s: %v does not reach the inner cause %v", a.Provider, a.Err, s[0].Err)
+						}
+					}
+				}
+			})
+		})
+	}
+}
+
+// An attempt the caller cut short is reported with context.Canceled, never
+// as a clean end.
+func TestCallerStopIsNotACleanEnd(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		read func(ctx context.Context, g *failover.Group[string, string]) // reads one token, then stops
+	}{
+		{"breaking out of All", func(ctx context.Context, g *failover.Group[string, string]) {
+			for range g.All(ctx, "req") {
+				break
+			}
+		}},
+		{"breaking out of stream.All over Stream", func(ctx context.Context, g *failover.Group[string, string]) {
+			for range stream.All(ctx, g.Stream, "req") {
+				break
+			}
+		}},
+		{"cancelling the channel form", func(ctx context.Context, g *failover.Group[string, string]) {
+			ctx, cancel := context.WithCancel(ctx)
+			out, errc := g.Stream(ctx, "req")
+			<-out
+			cancel()
+			for range out {
+			}
+			<-errc
+		}},
+		{"a panic in the loop body of All", func(ctx context.Context, g *failover.Group[string, string]) {
+			defer func() { recover() }()
+			for range g.All(ctx, "req") {
+				panic("the caller's own bug")
+			}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			synctest.Test(t, func(t *testing.T) {
+				fs := fakes([]script{{Tokens: words("w", 10), Gap: time.Second}})
+				ctx, rep := failover.WithReport(t.Context())
+				tc.read(ctx, failover.New(providers(fs)))
+				waitAll(fs)
+				synctest.Wait() // the relay goroutine of a stream the caller left
+				a := rep.Attempts()
+				if len(a) != 1 || !a[0].Committed || !errors.Is(a[0].Err, context.Canceled) {
+					t.Errorf("report %+v, want one committed attempt ended by context.Canceled", a)
+				}
+			})
+		})
+	}
+}
+
+// stream.Collect over a group returns the group's own error when the
+// caller's deadline passes: the FailoverError that names every attempt.
+func TestCollectKeepsTheGroupErrorAtTheDeadline(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		fs := fakes(fails(errA), []script{{Tokens: []string{"x"}, FirstDelay: time.Hour}})
+		ctx, cancel := context.WithTimeout(t.Context(), time.Second)
+		defer cancel()
+		_, err := stream.Collect(ctx, failover.New(providers(fs)).Stream, "req")
+		waitAll(fs)
+		var fe *errs.FailoverError
+		if !errors.As(err, &fe) || !errors.Is(err, context.DeadlineExceeded) || !errors.Is(err, errA) {
+			t.Errorf("err = %v (%T), want the group's FailoverError, naming a's failure and the deadline", err, err)
+		}
+	})
+}
+
+// Once the call's context has ended (the caller's, or MaxCallTime's), the
+// pull form hands over no more tokens, however many are buffered and
+// however slow its loop body.
+func TestNoTokenAfterTheCallEnded(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		opts []failover.Option
+		ctx  func(context.Context) (context.Context, context.CancelFunc)
+	}{
+		{"MaxCallTime", []failover.Option{failover.MaxCallTime(50 * time.Millisecond)}, func(ctx context.Context) (context.Context, context.CancelFunc) {
+			return context.WithCancel(ctx)
+		}},
+		{"the caller's deadline", nil, func(ctx context.Context) (context.Context, context.CancelFunc) {
+			return context.WithTimeout(ctx, 50*time.Millisecond)
+		}},
+		{"the caller's deadline, with timeouts", []failover.Option{failover.IdleTimeout(time.Hour)}, func(ctx context.Context) (context.Context, context.CancelFunc) {
+			return context.WithTimeout(ctx, 50*time.Millisecond)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			eachForm(t, func(t *testing.T, f form) {
+				for i := range 50 {
+					fs := fakes([]script{{Tokens: words("t", 6), Buffer: 8}})
+					ctx, cancel := tc.ctx(t.Context())
+					t0 := time.Now()
+					n := 0
+					var err error
+					for _, e := range f.read(ctx, failover.New(providers(fs), tc.opts...), "req") {
+						if e != nil {
+							err = e
+							break
+						}
+						if time.Since(t0) > 50*time.Millisecond {
+							t.Fatalf("run %d: a token %v after the call's end", i, time.Since(t0))
+						}
+						n++
+						time.Sleep(time.Second)
+					}
+					cancel()
+					waitAll(fs)
+					if n != 1 || err == nil {
+						t.Fatalf("run %d: %d tokens, %v; want the first and the call's end", i, n, err)
+					}
+				}
+			})
+		})
+	}
+}
+
+// A provider error already waiting when the caller's context ends is kept
+// beside the context's error, not lost to it.
+func TestErrorRacingTheCallerIsKept(t *testing.T) {
+	t.Parallel()
+	// In a bubble, so that the test ends only once the provider's
+	// goroutine has.
+	synctest.Test(t, func(t *testing.T) {
+		sent := make(chan struct{})
+		src := func(ctx context.Context, req string) (<-chan string, <-chan error) {
+			out, errc := make(chan string), make(chan error, 1)
+			go func() {
+				defer close(out)
+				defer close(errc)
+				select {
+				case out <- "x":
+				case <-ctx.Done():
+					return
+				}
+				errc <- errA
+				close(sent)
+				<-ctx.Done()
+			}()
+			return out, errc
+		}
+		g := failover.New([]failover.Provider[string, string]{{Name: "a", Source: src}})
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		var err error
+		for _, e := range g.All(ctx, "req") {
+			if e != nil {
+				err = e
+				break
+			}
+			<-sent
+			cancel()
+		}
+		var ce *errs.CommittedError
+		if !errors.As(err, &ce) || !errors.Is(err, context.Canceled) || !errors.Is(err, errA) {
+			t.Errorf("err = %v, want a CommittedError with both context.Canceled and a's error", err)
+		}
+	})
+}
+
+// failingAsItStops returns a provider and a Content predicate for it.
+// While relay runs the predicate on the provider's first token, the
+// provider's error goes onto its error channel and meanwhile ends the
+// attempt from outside: when relay looks again, both are there.
+func failingAsItStops(provErr error, meanwhile func()) (failover.Provider[string, string], failover.Option) {
+	errc := make(chan error, 1)
+	src := func(ctx context.Context, _ string) (<-chan string, <-chan error) {
+		out := make(chan string, 1)
+		out <- "meta"
+		go func() { <-ctx.Done(); close(out) }()
+		return out, errc
+	}
+	isContent := func(s string) bool {
+		if s == "meta" {
+			errc <- provErr // the provider fails...
+			close(errc)
+			meanwhile() // ...as the attempt is ended
+			return false
+		}
+		return true
+	}
+	return failover.Provider[string, string]{Name: "a", Source: src}, failover.Content(isContent)
+}
+
+// TestErrorRacingTheCallerBeforeTheCommitIsKept: before the commit, the
+// provider's error is on its error channel in the instant the caller
+// cancels. The call's error names both.
+func TestErrorRacingTheCallerBeforeTheCommitIsKept(t *testing.T) {
+	t.Parallel()
+	provErr := errors.New("provider: 500 overloaded")
+	for range 20 {
+		synctest.Test(t, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			p, content := failingAsItStops(provErr, cancel)
+			g := failover.New([]failover.Provider[string, string]{p}, content)
+			var err error
+			for _, e := range g.All(ctx, "r") {
+				err = e
+			}
+			if !errors.Is(err, context.Canceled) || !errors.Is(err, provErr) {
+				t.Fatalf("err = %v, want both context.Canceled and the provider's error", err)
+			}
+		})
+	}
+}
+
+// TestErrorRacingMaxCallTimeBeforeTheCommitIsKept: the same with the
+// call's own time limit ending the attempt.
+func TestErrorRacingMaxCallTimeBeforeTheCommitIsKept(t *testing.T) {
+	t.Parallel()
+	provErr := errors.New("provider: 500 overloaded")
+	synctest.Test(t, func(t *testing.T) {
+		p, content := failingAsItStops(provErr, func() { time.Sleep(2 * time.Second) })
+		g := failover.New([]failover.Provider[string, string]{p}, content, failover.MaxCallTime(time.Second))
+		_, err := stream.Collect(t.Context(), g.Stream, "r")
+		if !errors.Is(err, errs.ErrCallTimeout) || !errors.Is(err, provErr) {
+			t.Errorf("err = %v, want both the call timeout and the provider's error", err)
+		}
+	})
+}
+
+func TestANestedCommittedFailureKeepsItsMarksInside(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name  string
+		err   error
+		tried string
+	}{
+		{"a Permanent error does not stop the outer group", errs.Permanent(errA), "tiertierbackup"},
+		{"a Retry-After hint does not defer the tier", errs.RetryAfter(errA, time.Second), "tiertierbackup"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			eachForm(t, func(t *testing.T, f form) {
+				// The inner group commits on a token the outer group does
+				// not count as content, then fails with a mark.
+				x := streamtest.New[string](script{Tokens: []string{"#meta"}, Err: tc.err})
+				tier := failover.New([]failover.Provider[string, string]{{Name: "x", Source: x.Source}})
+				backup := streamtest.Tokens[string]("ok")
+				outer := failover.New([]failover.Provider[string, string]{
+					{Name: "tier", Source: tier.Stream},
+					{Name: "backup", Source: backup.Source},
+				}, failover.Content(isContent), failover.Attempts(2))
+				ctx, rep := failover.WithReport(t.Context())
+				got, err := f.collect(ctx, outer, "req")
+				if err != nil || diff([]string{"ok"}, got) != "" || tried(rep) != tc.tried {
+					t.Errorf("got %q, %v after %q; want ok from backup after %q", got, err, tried(rep), tc.tried)
+				}
+				synctest.Wait()
+				x.Wait()
+				backup.Wait()
+			})
+		})
+	}
+}
+
+func TestNestedMessagesSayRelayOnce(t *testing.T) {
+	t.Parallel()
+	eachForm(t, func(t *testing.T, f form) {
+		x := streamtest.New[string](script{Tokens: []string{"x0"}, Err: errA})
+		tier := failover.New([]failover.Provider[string, string]{{Name: "x", Source: x.Source}})
+		y := streamtest.Fails[string, string](errB)
+		inner := failover.New([]failover.Provider[string, string]{{Name: "y", Source: y.Source}})
+		outer := failover.New([]failover.Provider[string, string]{{Name: "inner", Source: inner.Stream}, {Name: "tier", Source: tier.Stream}})
+		_, err := f.collect(t.Context(), outer, "req")
+		if err == nil || strings.Count(err.Error(), "relay:") != 1 {
+			t.Errorf("the message says relay: %d times, want once:\n%v", strings.Count(err.Error(), "relay:"), err)
+		}
+		synctest.Wait()
+		x.Wait()
+		y.Wait()
+	})
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/relay-go/relay/errs"
 	"github.com/relay-go/relay/failover"
 	"github.com/relay-go/relay/stream"
+	"github.com/relay-go/relay/stream/streamtest"
 )
 
 func TestCommitAfter(t *testing.T) {
@@ -383,4 +385,120 @@ func TestCommitOptionsPanicOnMisuse(t *testing.T) {
 			tc.f()
 		})
 	}
+}
+
+// Emitted counts every token the caller received, content or not.
+func TestEmittedCountsDeliveredTokens(t *testing.T) {
+	t.Parallel()
+	eachForm(t, func(t *testing.T, f form) {
+		fs := fakes([]script{{Tokens: []string{"#meta", "x", "#usage"}, Err: errA}})
+		got, err := f.collect(t.Context(), failover.New(providers(fs), failover.Content(isContent)), "req")
+		waitAll(fs)
+		var ce *errs.CommittedError
+		if !errors.As(err, &ce) || ce.Emitted != len(got) || len(got) != 3 {
+			t.Errorf("got %q, %v; want 3 tokens and Emitted 3", got, err)
+		}
+	})
+}
+
+// sendsAsItEnds streams x, then waits; the moment its context ends it
+// puts y in its buffer and reports success: a token that arrives in the
+// very instant relay stops the attempt.
+func sendsAsItEnds(ctx context.Context, _ string) (<-chan string, <-chan error) {
+	out := make(chan string, 1)
+	errc := make(chan error, 1)
+	go func() {
+		defer close(out)
+		defer close(errc)
+		select {
+		case out <- "x":
+		case <-ctx.Done():
+			return
+		}
+		<-ctx.Done()
+		out <- "y"
+	}()
+	return out, errc
+}
+
+func TestCommitAfterNeverCommitsAnAttemptItsTimeoutEnded(t *testing.T) {
+	t.Parallel()
+	for _, f := range forms {
+		t.Run(f.name, func(t *testing.T) {
+			// The second content token arrives in the very instant the idle
+			// timeout ends the attempt: the call must fail over, never
+			// commit x and y and then end with the timeout.
+			bad := 0
+			for range 200 {
+				synctest.Test(t, func(t *testing.T) {
+					backup := streamtest.Tokens[string]("p")
+					g := failover.New([]failover.Provider[string, string]{{Name: "a", Source: sendsAsItEnds}, {Name: "b", Source: backup.Source}},
+						failover.CommitAfter(2), failover.IdleTimeout(time.Second))
+					got, err := f.collect(t.Context(), g, "req")
+					if err != nil || diff([]string{"p"}, got) != "" {
+						if bad++; bad == 1 {
+							t.Errorf("got %q, %v; want p after a's idle timeout", got, err)
+						}
+					}
+					synctest.Wait()
+					backup.Wait()
+				})
+			}
+			if bad > 0 {
+				t.Errorf("%d of 200 calls committed an attempt its idle timeout had ended", bad)
+			}
+		})
+	}
+}
+
+func TestCommitAfterNeverCommitsAnAttemptTheCommitTimeoutEnded(t *testing.T) {
+	t.Parallel()
+	eachForm(t, func(t *testing.T, f form) {
+		// The content predicate takes long over y: the commit timeout
+		// ends the call meanwhile, and y must not commit.
+		slow := func(tok string) bool {
+			if tok == "y" {
+				time.Sleep(2 * time.Second)
+			}
+			return true
+		}
+		fs := fakes(toks("x", "y"))
+		g := failover.New(providers(fs), failover.CommitAfter(2), failover.Content(slow), failover.CommitTimeout(time.Second))
+		got, err := f.collect(t.Context(), g, "req")
+		var fe *errs.FailoverError
+		if len(got) != 0 || !errors.As(err, &fe) || !errors.Is(err, errs.ErrCommitTimeout) {
+			t.Errorf("got %q, %v; want nothing and a FailoverError for the commit timeout", got, err)
+		}
+		waitAll(fs)
+	})
+}
+
+func TestAResumedCallKeepsCoolingProvidersLast(t *testing.T) {
+	t.Parallel()
+	eachForm(t, func(t *testing.T, f form) {
+		var bCalls atomic.Int32
+		b := func(ctx context.Context, req string) (<-chan string, <-chan error) {
+			switch bCalls.Add(1) {
+			case 2:
+				return streamtest.New[string](script{Tokens: []string{"b0"}, Err: errB}).Source(ctx, req)
+			default:
+				return streamtest.Tokens[string]("b1").Source(ctx, req)
+			}
+		}
+		a := &switchable{name: "a"}
+		a.set(errA, 0)
+		g := failover.New([]failover.Provider[string, string]{{Name: "a", Source: a.Source}, {Name: "b", Source: b}},
+			failover.Cooldown(1, time.Minute), failover.Resume(continueText))
+		serve(t, f, g) // a fails and cools down; b serves
+		// a cools down, so b goes first; it commits b0, then fails, and the
+		// call resumes: on b again, with a still last.
+		ctx, rep := failover.WithReport(t.Context())
+		if got, err := f.collect(ctx, g, "req"); err != nil || diff([]string{"b0", "b1"}, got) != "" {
+			t.Errorf("got %q, %v; want b0 b1", got, err)
+		}
+		if got := tried(rep); got != "bb" {
+			t.Errorf("the call tried %q, want b, then b again: a cools down and stays last", got)
+		}
+		a.wait()
+	})
 }

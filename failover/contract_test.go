@@ -1,10 +1,12 @@
 package failover_test
 
 import (
+	"errors"
 	"testing"
 	"testing/synctest"
 	"time"
 
+	"github.com/relay-go/relay/errs"
 	"github.com/relay-go/relay/failover"
 	"github.com/relay-go/relay/stream/streamtest"
 )
@@ -37,4 +39,51 @@ func TestGroupKeepsTheContract(t *testing.T) {
 			})
 		})
 	}
+}
+
+// A provider that reports success before it has sent its tokens breaks the
+// contract; relay still delivers every token and never returns a
+// cut-short answer with a nil error.
+func TestNoSilentTruncation(t *testing.T) {
+	t.Parallel()
+	eachForm(t, func(t *testing.T, f form) {
+		for i := range 200 {
+			fs := fakes([]script{{Tokens: []string{"x", "y", "z"}, OutcomeFirst: true}})
+			got, err := f.collect(t.Context(), failover.New(providers(fs)), "req")
+			waitAll(fs)
+			if err != nil || diff([]string{"x", "y", "z"}, got) != "" {
+				t.Fatalf("run %d: got %q, %v; want every token and no error", i, got, err)
+			}
+		}
+	})
+	t.Run("a token channel left open after success ends with ErrContract", func(t *testing.T) {
+		t.Parallel()
+		eachForm(t, func(t *testing.T, f form) {
+			fs := fakes([]script{{Tokens: []string{"x", "y"}, OutcomeFirst: true, NeverClose: true}})
+			got, err := f.collect(t.Context(), failover.New(providers(fs), failover.IdleTimeout(time.Second)), "req")
+			waitAll(fs)
+			var ce *errs.CommittedError
+			if !errors.As(err, &ce) || !errors.Is(err, errs.ErrContract) || !errors.Is(err, errs.ErrIdleTimeout) {
+				t.Errorf("err = %v, want a CommittedError with ErrContract and the idle timeout", err)
+			}
+			if diff([]string{"x", "y"}, got) != "" {
+				t.Errorf("tokens %q, want x y", got)
+			}
+		})
+	})
+	t.Run("before the commit a success without content fails over even if the channel stays open", func(t *testing.T) {
+		t.Parallel()
+		eachForm(t, func(t *testing.T, f form) {
+			fs := fakes([]script{{OutcomeFirst: true, NeverClose: true}}, toks("p"))
+			ctx, rep := failover.WithReport(t.Context())
+			got, err := f.collect(ctx, failover.New(providers(fs), failover.FirstTokenTimeout(time.Second)), "req")
+			waitAll(fs)
+			if err != nil || diff([]string{"p"}, got) != "" {
+				t.Errorf("got %q, %v; want p", got, err)
+			}
+			if a := rep.Attempts()[0]; !errors.Is(a.Err, errs.ErrContract) || !errors.Is(a.Err, errs.ErrFirstTokenTimeout) {
+				t.Errorf("a's cause = %v, want ErrContract and the first-token timeout", a.Err)
+			}
+		})
+	})
 }

@@ -131,3 +131,48 @@ func checkOneStream(got []string, err error, rep *failover.Report, length int) e
 	}
 	return nil
 }
+
+// Misuse panics at once with a message that says what went wrong.
+func TestNilGroupPanicsWithAMessage(t *testing.T) {
+	t.Parallel()
+	var g *failover.Group[string, string]
+	for name, f := range map[string]func(){
+		"Stream": func() { g.Stream(t.Context(), "req") },
+		"All":    func() { g.All(t.Context(), "req") },
+	} {
+		func() {
+			defer func() {
+				if s, _ := recover().(string); len(s) < 9 || s[:9] != "failover:" {
+					t.Errorf("%s on a nil *Group: panic %q, want one starting with failover:", name, s)
+				}
+			}()
+			f()
+		}()
+	}
+}
+
+// A nil context panics at once, on the caller's goroutine, with a message
+// that names the function.
+func TestNilContextPanicsWithAMessage(t *testing.T) {
+	t.Parallel()
+	g := failover.New([]failover.Provider[string, string]{{Name: "a", Source: stream.FromSlice[string]([]string{"x"}, nil)}})
+	var nilCtx context.Context
+	for name, f := range map[string]func(){
+		"Stream":     func() { g.Stream(nilCtx, "req") },
+		"All":        func() { g.All(nilCtx, "req") },
+		"Ignore":     func() { failover.Ignore(nilCtx, "a") },
+		"WithReport": func() { failover.WithReport(nilCtx) },
+	} {
+		func() {
+			defer func() {
+				if s, _ := recover().(string); !strings.HasPrefix(s, "failover: "+name+" needs a non-nil context") {
+					t.Errorf("%s with a nil context: panic %q, want one starting with failover: %s needs a non-nil context", name, s, name)
+				}
+			}()
+			f()
+		}()
+	}
+	if _, ok := failover.AttemptOf(nilCtx); ok {
+		t.Error("AttemptOf(nil) reports an attempt")
+	}
+}

@@ -637,3 +637,110 @@ func TestHugeRetryAfterCoolsDown(t *testing.T) {
 		ok.Wait()
 	})
 }
+
+func TestAHedgeNeverStartsACoolingProvider(t *testing.T) {
+	t.Parallel()
+	eachForm(t, func(t *testing.T, f form) {
+		ss, ps := switchables("a", "b")
+		g := failover.New(ps, failover.Cooldown(1, time.Minute), failover.Hedge(10*time.Millisecond))
+		ss[0].set(errA, 0)
+		if who, _ := serve(t, f, g); who != "b" {
+			t.Fatalf("%s served, want b while a fails", who)
+		}
+		// While a cools down, b is slower than the hedge delay: no call
+		// hedges onto a.
+		ss[1].set(nil, 50*time.Millisecond)
+		if who, rep := serve(t, f, g); who != "b" || tried(rep) != "b" {
+			t.Errorf("during the cooldown %s served after %q, want b alone", who, tried(rep))
+		}
+		time.Sleep(time.Minute)
+		// The cooldown ended; a answers again, slowly, so that every call
+		// starts while the probe is in flight.
+		ss[0].set(nil, time.Second)
+		before := ss[0].calls.Load()
+		var wg sync.WaitGroup
+		for range 1000 {
+			wg.Go(func() {
+				if _, err := f.collect(t.Context(), g, "req"); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+		if n := ss[0].calls.Load() - before; n != 1 {
+			t.Errorf("a was tried by %d of 1,000 concurrent hedged calls after its cooldown, want exactly one probe", n)
+		}
+		for _, s := range ss {
+			s.wait()
+		}
+	})
+}
+
+func TestACallWhoseOthersFailedStillTriesACoolingProvider(t *testing.T) {
+	t.Parallel()
+	eachForm(t, func(t *testing.T, f form) {
+		ss, ps := switchables("a", "b")
+		g := failover.New(ps, failover.Cooldown(1, time.Minute), failover.Hedge(10*time.Millisecond))
+		ss[0].set(errA, 0)
+		serve(t, f, g) // a cools down
+		ss[0].set(nil, 0)
+		ss[1].set(errB, 50*time.Millisecond)
+		if who, rep := serve(t, f, g); who != "a" || tried(rep) != "ba" {
+			t.Errorf("%s served after %q, want a after b failed", who, tried(rep))
+		}
+		for _, s := range ss {
+			s.wait()
+		}
+	})
+}
+
+func TestAProviderHungUntilTheGroupsLimitCoolsDown(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name  string
+		limit failover.Option
+		cause error
+	}{
+		{"CommitTimeout", failover.CommitTimeout(time.Second), errs.ErrCommitTimeout},
+		{"MaxCallTime", failover.MaxCallTime(time.Second), errs.ErrCallTimeout},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			eachForm(t, func(t *testing.T, f form) {
+				ss, ps := switchables("a", "b")
+				g := failover.New(ps, failover.Cooldown(1, time.Minute), tc.limit)
+				ss[0].set(nil, time.Hour) // a hangs
+				if _, err := f.collect(t.Context(), g, "req"); !errors.Is(err, tc.cause) {
+					t.Fatalf("err = %v, want %v", err, tc.cause)
+				}
+				ss[0].set(nil, 0)
+				if who, rep := serve(t, f, g); who != "b" || tried(rep) != "b" {
+					t.Errorf("after a hung past the group's limit, %s served after %q, want b alone: a cools down", who, tried(rep))
+				}
+				for _, s := range ss {
+					s.wait()
+				}
+			})
+		})
+	}
+}
+
+func TestTheCallersCancellationDoesNotCoolAProviderDown(t *testing.T) {
+	t.Parallel()
+	eachForm(t, func(t *testing.T, f form) {
+		ss, ps := switchables("a", "b")
+		g := failover.New(ps, failover.Cooldown(1, time.Minute), failover.CommitTimeout(time.Hour))
+		ss[0].set(nil, time.Hour)
+		ctx, cancel := context.WithTimeout(t.Context(), time.Second)
+		defer cancel()
+		if _, err := f.collect(ctx, g, "req"); !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("err = %v", err)
+		}
+		ss[0].set(nil, 0)
+		if who, _ := serve(t, f, g); who != "a" {
+			t.Errorf("%s served, want a: the caller's deadline is not a's failure", who)
+		}
+		for _, s := range ss {
+			s.wait()
+		}
+	})
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/relay-go/relay/errs"
 	"github.com/relay-go/relay/failover"
+	"github.com/relay-go/relay/stream"
 	"github.com/relay-go/relay/stream/streamtest"
 )
 
@@ -395,4 +397,288 @@ func TestHedgeOptionsPanicOnMisuse(t *testing.T) {
 			tc.f()
 		})
 	}
+}
+
+// A hedge may be a second try of a provider that already has an attempt in
+// flight, when no other provider has tries left: the plan prefers a
+// provider with none in flight, and falls back on the others.
+func TestHedgeSameProviderIsHedged(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		a := streamtest.New[string](
+			streamtest.Script[string]{Tokens: []string{"slow"}, FirstDelay: 10 * time.Second},
+			streamtest.Script[string]{Tokens: []string{"fast"}, FirstDelay: time.Second},
+		)
+		g := failover.New([]failover.Provider[string, string]{{Name: "a", Source: a.Source}},
+			failover.Attempts(2), failover.Hedge(time.Second))
+		ctx, rep := failover.WithReport(t.Context())
+		t0 := time.Now()
+		got, err := drain(g.All(ctx, "req"))
+		took := time.Since(t0)
+		a.Wait()
+		// Want: a#2 starts at 1s beside a#1 and wins at 2s with "fast".
+		if len(rep.Attempts()) != 2 || took != 2*time.Second || err != nil || diff([]string{"fast"}, got) != "" {
+			t.Errorf("got %q, %v after %v, %d attempts; want a#2 hedged at 1s, [fast] at 2s", got, err, took, len(rep.Attempts()))
+		}
+	})
+}
+
+// The same after a failure: b fails at 1s and has no tries left; a has a
+// try left, and MaxInFlight 2 allows it beside a#1: it starts at once.
+func TestHedgeFailureIsReplacedBySameProvider(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		a := streamtest.New[string](
+			streamtest.Script[string]{Tokens: []string{"slow"}, FirstDelay: time.Hour},
+			streamtest.Script[string]{Tokens: []string{"fast"}, FirstDelay: time.Second},
+		)
+		b := streamtest.New[string](streamtest.Script[string]{Err: errB, FirstDelay: time.Second})
+		g := failover.New([]failover.Provider[string, string]{{Name: "a", Source: a.Source}, {Name: "b", Source: b.Source}},
+			failover.Attempts(2), failover.Hedge(0), failover.MaxInFlight(2),
+			failover.Classify(func(error) failover.Class { return failover.NextProvider }))
+		ctx, rep := failover.WithReport(t.Context())
+		t0 := time.Now()
+		got, err := drain(g.All(ctx, "req"))
+		took := time.Since(t0)
+		a.Wait()
+		b.Wait()
+		// Want: b#1 fails at 1s, a#2 starts at once and wins at 2s.
+		if took != 2*time.Second || err != nil || diff([]string{"fast"}, got) != "" {
+			t.Errorf("got %q, %v after %v, %d attempts; want a#2 started at 1s, [fast] at 2s", got, err, took, len(rep.Attempts()))
+		}
+	})
+}
+
+// Before the commit, an attempt's idle timeout fires while another attempt
+// in flight keeps sending tokens: the other's events do not interrupt this
+// attempt's wait, so b's held metadata does not reset a's idle clock.
+func TestHedgeIdleIsNotStarvedByAnotherAttempt(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		// a: one metadata token at once, then silence.
+		a := streamtest.New[string](streamtest.Script[string]{Tokens: []string{"#a", "a0"}, Stall: true, StallAfter: 1})
+		// b (the hedge, at 1ms): metadata every 5ms for 1s, then content.
+		var bt []string
+		for range 200 {
+			bt = append(bt, "#b")
+		}
+		b := streamtest.New[string](streamtest.Script[string]{Tokens: append(bt, "b0"), FirstDelay: time.Millisecond, Gap: 5 * time.Millisecond})
+		var aFailed time.Time // the observer runs on the goroutine that drives the call
+		g := failover.New([]failover.Provider[string, string]{{Name: "a", Source: a.Source}, {Name: "b", Source: b.Source}},
+			failover.Hedge(time.Millisecond), failover.IdleTimeout(20*time.Millisecond),
+			failover.Content(isContent), failover.Observe(func(e failover.Event) {
+				if e.Kind == failover.AttemptFailed && e.Provider == "a" {
+					aFailed = time.Now()
+				}
+			}))
+		ctx, rep := failover.WithReport(t.Context())
+		t0 := time.Now()
+		_, err := drain(g.All(ctx, "req"))
+		a.Wait()
+		b.Wait()
+		// Want: a#1 fails with ErrIdleTimeout by 25ms (1.25x idle after its token).
+		if at := rep.Attempts()[0]; !errors.Is(at.Err, errs.ErrIdleTimeout) || aFailed.Sub(t0) > 25*time.Millisecond {
+			t.Errorf("a#1 ended with %v after %v (call: %v), want an idle timeout by 25ms", at.Err, aFailed.Sub(t0), err)
+		}
+	})
+}
+
+// A losing attempt whose Source call returns after the commit (here at
+// once, on the cancellation) leaves no goroutine of relay's behind while
+// the winner streams: the goroutine that called the Source sees the lost
+// attempt's context end and returns.
+func TestHedgeLoserSourceGoroutineEnds(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		a := streamtest.New[string](streamtest.Script[string]{Tokens: []string{"a0"}})
+		slowCall := func(ctx context.Context, req string) (<-chan string, <-chan error) {
+			select { // waiting for response headers; honours ctx
+			case <-ctx.Done():
+			case <-time.After(time.Hour):
+			}
+			return a.Source(ctx, req)
+		}
+		b := streamtest.New[string](streamtest.Script[string]{Tokens: []string{"b0", "b1"}, FirstDelay: time.Second, Gap: time.Hour})
+		g := failover.New([]failover.Provider[string, string]{{Name: "a", Source: slowCall}, {Name: "b", Source: b.Source}}, failover.Hedge(0))
+		sourceCalls := func() int {
+			buf := make([]byte, 1<<20)
+			buf = buf[:runtime.Stack(buf, true)]
+			return strings.Count(string(buf), "(*run[...]).start.func")
+		}
+		out, errc := g.Stream(t.Context(), "req")
+		time.Sleep(500 * time.Millisecond)
+		synctest.Wait()
+		if n := sourceCalls(); n != 1 {
+			// The count below means nothing unless it finds a's.
+			t.Fatalf("before the commit, %d Source-call goroutines found, want a's one", n)
+		}
+		<-out // b0 at 1s: a lost, its Source call returned at once
+		time.Sleep(time.Minute)
+		if n := sourceCalls(); n != 0 {
+			t.Errorf("a minute after the commit, %d Source-call goroutine(s) of the lost hedge still alive", n)
+		}
+		for range out {
+		}
+		<-errc
+		a.Wait()
+		b.Wait()
+	})
+}
+
+// A call whose hedge delay passed with no provider left to try spends
+// nothing of the hedge budget, so calls that cannot hedge do not starve
+// the ones that can.
+func TestHedgeBudgetPaysOnlyForHedgesStarted(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var bTries atomic.Int64
+		slow := func(count bool) stream.Source[string, string] {
+			return func(ctx context.Context, req string) (<-chan string, <-chan error) {
+				if count {
+					bTries.Add(1)
+				}
+				out, errc := make(chan string), make(chan error, 1)
+				go func() {
+					defer close(out)
+					defer close(errc)
+					select {
+					case <-time.After(2 * time.Second):
+						out <- req
+					case <-ctx.Done():
+						errc <- ctx.Err()
+					}
+				}()
+				return out, errc
+			}
+		}
+		g := failover.New([]failover.Provider[string, string]{
+			{Name: "a", Source: slow(false)},
+			{Name: "b", Source: slow(true)},
+		}, failover.Hedge(100*time.Millisecond), failover.HedgeBudget(0.5))
+		run := func(n int, ctx context.Context) {
+			var wg sync.WaitGroup
+			for range n {
+				wg.Go(func() {
+					if _, err := drain(g.All(ctx, "req")); err != nil {
+						t.Errorf("call failed: %v", err)
+					}
+				})
+			}
+			wg.Wait()
+		}
+		// 20 calls that may not use b: their hedge delay passes with
+		// nothing left to try.
+		run(20, failover.Ignore(t.Context(), "b"))
+		// 10 calls that may: 30 calls in the window allow 15 hedges, and
+		// none has been started yet.
+		run(10, t.Context())
+		if n := bTries.Load(); n != 10 {
+			t.Errorf("b was tried %d times, want 10: every call of the second round can hedge", n)
+		}
+	})
+}
+
+// A slow Content predicate on b's first token is not a's silence: a's idle
+// clock stands still while relay handles b's token.
+func TestHedgeSlowContentIsNotAnotherAttemptsSilence(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rep20 := func(s string) (x []string) {
+			for range 20 {
+				x = append(x, s)
+			}
+			return x
+		}
+		a := streamtest.New[string](streamtest.Script[string]{Tokens: append(rep20("#a"), "a-content"), Gap: 10 * time.Millisecond, Buffer: 64})
+		b := streamtest.New[string](streamtest.Script[string]{Tokens: append(append([]string{"#slow"}, rep20("#b")...), "b-content"), FirstDelay: 2 * time.Millisecond, Gap: 20 * time.Millisecond, Buffer: 64})
+		content := func(s string) bool {
+			if s == "#slow" {
+				time.Sleep(100 * time.Millisecond)
+			}
+			return isContent(s)
+		}
+		g := failover.New([]failover.Provider[string, string]{{Name: "a", Source: a.Source}, {Name: "b", Source: b.Source}},
+			failover.IdleTimeout(30*time.Millisecond), failover.Content(content), failover.Hedge(time.Millisecond))
+		ctx, rep := failover.WithReport(t.Context())
+		got, err := drain(g.All(ctx, "req"))
+		a.Wait()
+		b.Wait()
+		if len(got) == 0 || got[len(got)-1] != "a-content" {
+			t.Errorf("got %q, %v; attempts %+v; want a to win with a-content", got, err, rep.Attempts())
+		}
+	})
+}
+
+// A slow observer is not a provider's silence: a's metadata arrives every
+// 10ms (idle 30ms), and an observer that takes 100ms over b's FirstToken
+// (or, without hedging, a's own) does not end a with ErrIdleTimeout.
+func TestHedgeSlowObserverIsNotAnotherAttemptsSilence(t *testing.T) {
+	for _, hedge := range []bool{false, true} {
+		t.Run(map[bool]string{false: "no-hedge", true: "hedge"}[hedge], func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				var at []string
+				for range 20 {
+					at = append(at, "#a")
+				}
+				a := streamtest.New[string](streamtest.Script[string]{Tokens: append(at, "a-content"), Gap: 10 * time.Millisecond, Buffer: 64})
+				var bt []string
+				for range 20 {
+					bt = append(bt, "#b")
+				}
+				// b: metadata every 20ms from 2ms, content at ~402ms (after a's at 200ms).
+				b := streamtest.New[string](streamtest.Script[string]{Tokens: append(bt, "b-content"), FirstDelay: 2 * time.Millisecond, Gap: 20 * time.Millisecond, Buffer: 64})
+				slow := func(e failover.Event) {
+					// Slow observer on one event of the other provider
+					// (or, without hedging, on a's own first token).
+					if e.Kind == failover.FirstToken && (e.Provider == "b" || !hedge) {
+						time.Sleep(100 * time.Millisecond)
+					}
+				}
+				opts := []failover.Option{failover.IdleTimeout(30 * time.Millisecond), failover.Observe(slow),
+					failover.Content(isContent)}
+				if hedge {
+					opts = append(opts, failover.Hedge(time.Millisecond))
+				}
+				g := failover.New([]failover.Provider[string, string]{{Name: "a", Source: a.Source}, {Name: "b", Source: b.Source}}, opts...)
+				ctx, rep := failover.WithReport(t.Context())
+				got, err := drain(g.All(ctx, "req"))
+				a.Wait()
+				b.Wait()
+				for _, x := range rep.Attempts() {
+					t.Logf("%s#%d committed=%v err=%v", x.Provider, x.Number, x.Committed, x.Err)
+				}
+				if len(got) == 0 || got[len(got)-1] != "a-content" {
+					t.Errorf("got %q, %v; want a to win with a-content (a was never silent for 30ms)", got, err)
+				}
+			})
+		})
+	}
+}
+
+func TestHedgeKeepsMoreThanFourAttemptsInFlight(t *testing.T) {
+	t.Parallel()
+	eachForm(t, func(t *testing.T, f form) {
+		// Six providers race (Hedge(0), MaxInFlight(6)); the fifth fails at
+		// once and the sixth, the fastest to answer, wins.
+		var scripts [][]script
+		for i := range 6 {
+			scripts = append(scripts, []script{{Tokens: []string{string(rune('a' + i))}, FirstDelay: time.Duration(6-i) * time.Second}})
+		}
+		scripts[4] = fails(errA)
+		fs := fakes(scripts...)
+		g := failover.New(providers(fs), failover.Hedge(0), failover.MaxInFlight(6))
+		ctx, rep := failover.WithReport(t.Context())
+		start := time.Now()
+		got, err := f.collect(ctx, g, "req")
+		if err != nil || diff([]string{"f"}, got) != "" || time.Since(start) != time.Second {
+			t.Errorf("got %q, %v after %v; want f after 1s", got, err, time.Since(start))
+		}
+		var lost, failed int
+		for _, a := range rep.Attempts() {
+			switch {
+			case errors.Is(a.Err, errs.ErrHedgeLost):
+				lost++
+			case errors.Is(a.Err, errA):
+				failed++
+			}
+		}
+		if len(rep.Attempts()) != 6 || lost != 4 || failed != 1 {
+			t.Errorf("attempts %+v; want six, four lost and one failed", rep.Attempts())
+		}
+		waitAll(fs)
+	})
 }

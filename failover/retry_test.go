@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -407,4 +408,151 @@ func TestPolicyOptionsPanicOnMisuse(t *testing.T) {
 			tc.f()
 		})
 	}
+}
+
+// A Retry-After hint defers the hinted provider: the call moves on and
+// comes back only if it still needs the provider, once the hint has passed.
+func TestRetryAfterDoesNotHoldUpTheCall(t *testing.T) {
+	t.Parallel()
+	limited := errs.RetryAfter(errA, time.Second)
+	for _, tc := range []struct {
+		name    string
+		scripts [][]script
+		opts    []failover.Option
+		want    []string
+		report  []att
+		starts  []time.Duration
+	}{
+		{
+			name:    "the next provider serves at once",
+			scripts: [][]script{{{Err: limited}, {Tokens: []string{"x"}}}, toks("p")},
+			opts:    []failover.Option{failover.Attempts(2)},
+			want:    []string{"p"},
+			report:  []att{{Provider: "a", Number: 1, Err: errA}, {Provider: "b", Number: 1, Committed: true}},
+			starts:  []time.Duration{0, 0},
+		},
+		{
+			name:    "the call comes back to the hinted provider once the hint has passed",
+			scripts: [][]script{{{Err: limited}, {Tokens: []string{"x"}}}, fails(errB)},
+			opts:    []failover.Option{failover.Attempts(2)},
+			want:    []string{"x"},
+			report: []att{
+				{Provider: "a", Number: 1, Err: errA},
+				{Provider: "b", Number: 1, Err: errB},
+				{Provider: "b", Number: 2, Err: errB},
+				{Provider: "a", Number: 2, Committed: true},
+			},
+			starts: []time.Duration{0, 0, 0, time.Second},
+		},
+		{
+			name:    "backoff without a hint still tries one provider before the next",
+			scripts: [][]script{{{Err: errA}, {Tokens: []string{"x"}}}, toks("p")},
+			opts:    []failover.Option{failover.Attempts(2), failover.Backoff(time.Second, time.Second)},
+			want:    []string{"x"},
+			report:  []att{{Provider: "a", Number: 1, Err: errA}, {Provider: "a", Number: 2, Committed: true}},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			eachForm(t, func(t *testing.T, f form) {
+				fs := fakes(tc.scripts...)
+				ctx, rep := failover.WithReport(t.Context())
+				t0 := time.Now()
+				got, err := f.collect(ctx, failover.New(providers(fs), tc.opts...), "req")
+				waitAll(fs)
+				if err != nil || diff(tc.want, got) != "" {
+					t.Errorf("got %q, %v; want %q", got, err, tc.want)
+				}
+				if d := diff(tc.report, summary(rep)); d != "" {
+					t.Errorf("report (-want +got):\n%s", d)
+				}
+				if tc.starts != nil {
+					if d := diff(tc.starts, starts(rep, t0)); d != "" {
+						t.Errorf("starts (-want +got):\n%s", d)
+					}
+				}
+			})
+		})
+	}
+}
+
+// A jittered wait before the next provider that would cross the deadline
+// is skipped: the call moves on at once.
+func TestBackoffBetweenProvidersNeverEndsACallThatCouldGoOn(t *testing.T) {
+	t.Parallel()
+	eachForm(t, func(t *testing.T, f form) {
+		fs := fakes(fails(errA), toks("p"))
+		g := failover.New(providers(fs), failover.Backoff(10*time.Second, 10*time.Second), failover.BackoffBetweenProviders())
+		for i := range 20 {
+			ctx, cancel := context.WithTimeout(t.Context(), time.Second)
+			got, err := f.collect(ctx, g, "req")
+			cancel()
+			if err != nil || diff([]string{"p"}, got) != "" {
+				t.Fatalf("call %d: got %q, %v; want p", i, got, err)
+			}
+		}
+		waitAll(fs)
+	})
+}
+
+// A retry never starts with a context that is already done.
+func TestRetryNeverStartsWithAnExpiredContext(t *testing.T) {
+	t.Parallel()
+	eachForm(t, func(t *testing.T, f form) {
+		var mu sync.Mutex
+		var expired int
+		for range 50 {
+			a := streamtest.New[string](script{Err: errs.RetryAfter(errA, 10*time.Second)}, script{Tokens: []string{"x"}})
+			src := func(ctx context.Context, req string) (<-chan string, <-chan error) {
+				if ctx.Err() != nil {
+					mu.Lock()
+					expired++
+					mu.Unlock()
+				}
+				return a.Source(ctx, req)
+			}
+			g := failover.New([]failover.Provider[string, string]{{Name: "a", Source: src}},
+				failover.Attempts(2), failover.MaxCallTime(10*time.Second))
+			_, err := f.collect(t.Context(), g, "req")
+			var fe *errs.FailoverError
+			if !errors.As(err, &fe) || fe.Err != errs.ErrDeadline {
+				t.Fatalf("err = %v, want ErrDeadline: the hinted wait ends at the deadline", err)
+			}
+			a.Wait()
+		}
+		if expired != 0 {
+			t.Errorf("%d tries started with a done context", expired)
+		}
+	})
+}
+
+// The backoff ceiling is computed without overflow.
+func TestBackoffCeilingDoesNotWrap(t *testing.T) {
+	t.Parallel()
+	eachForm(t, func(t *testing.T, f form) {
+		const base, ceil = time.Duration(1<<33 + 1), 1000 * time.Hour
+		fs := fakes(fails(errA))
+		ctx, rep := failover.WithReport(t.Context())
+		g := failover.New(providers(fs), failover.Backoff(base, ceil), failover.Attempts(40), failover.Shuffle(5))
+		if _, err := f.collect(ctx, g, "req"); !errors.Is(err, errA) {
+			t.Fatalf("err = %v", err)
+		}
+		waitAll(fs)
+		// From try 20 on, base·2^(n-1) is past the ceiling, so every wait is
+		// a draw from [0, 1000h): one below an hour has odds of 1 in 1,000.
+		s := starts(rep, rep.Attempts()[0].Start)
+		short := 0
+		for n := 20; n < len(s); n++ {
+			gap := s[n] - s[n-1]
+			if gap < 0 || gap >= ceil {
+				t.Errorf("wait before try %d was %v, want a draw from [0, %v)", n+1, gap, ceil)
+			}
+			if gap < time.Hour {
+				short++
+			}
+		}
+		if short > 1 {
+			t.Errorf("%d of the last 20 waits were under an hour: the ceiling wrapped around", short)
+		}
+	})
 }
