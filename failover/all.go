@@ -16,12 +16,12 @@ import (
 // channel-based provider allows. Breaking out of the loop (or a panic in its
 // body) cancels every attempt in flight and returns at once, without
 // waiting for a provider that ignores its context. Each range over the
-// returned iterator is a new call. A successful call through one provider
-// allocates 4 objects beyond the provider's own (the call's state and the
-// attempt's context), and holds no goroutine of its own. With [Hedge], each
-// Source call runs on a goroutine of its own that ends when it returns, so
-// that one slow to return does not hold back the others. All panics if g
-// or ctx is nil.
+// returned iterator is a new call. A call costs a few allocations beyond
+// its providers' own (its state and each attempt's context) and holds no
+// goroutine of its own. With [Hedge] and several attempts in flight, each
+// Source call runs on a goroutine of its own that ends when it returns,
+// so that one slow to return does not hold back the others. All panics if
+// g or ctx is nil.
 func (g *Group[Req, Tok]) All(ctx context.Context, req Req) iter.Seq2[Tok, error] {
 	if g == nil {
 		panic("failover: All called on a nil *Group; make one with New")
@@ -37,11 +37,7 @@ func (g *Group[Req, Tok]) All(ctx context.Context, req Req) iter.Seq2[Tok, error
 			return
 		}
 		defer r.stop(ctx)
-		// The first attempt starts here, at the top of the loop's frames
-		// rather than under next: registering its context with a
-		// cancelable parent is deep, and the caller's goroutine should not
-		// grow its stack for it.
-		r.launch(ctx)
+		r.launch(ctx) // at the top of the stack: see bench/doc.go
 		for {
 			if a := r.fast(); a != nil && !r.yieldFast(ctx, a, yield) {
 				return

@@ -290,11 +290,8 @@ func (a *attempt[Tok]) Value(key any) any {
 
 // catch, deferred around a Source call, keeps a panic in it as the
 // attempt's failure, with its value and the stack where it happened, as
-// conc's panics.Catcher does. It is written out here rather than taken
-// from conc so that the call runs one frame (and one closure) nearer the
-// top of the stack: under it a provider allocates its channels and starts
-// its goroutine, and the extra depth made the stack of the goroutine that
-// drives the call grow (BenchmarkMemory, BenchmarkCall's "cancel" rows).
+// conc's panics.Catcher does; it is written out here to keep the Source
+// call near the top of the stack (see bench/doc.go).
 func (a *attempt[Tok]) catch() {
 	if v := recover(); v != nil {
 		a.panicked = &errs.PanicError{Value: v, Stack: debug.Stack()}

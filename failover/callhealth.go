@@ -136,9 +136,6 @@ func (r *run[Req, Tok]) judge(ctx context.Context, a *attempt[Tok], cause error,
 
 // record hands the call's outcomes to the group's Health, with the probes
 // it held and did not try, and reports what changed.
-//
-// It runs at the very end of the relay goroutine, whose stack starts
-// small: it keeps its frame lean and builds events in changed's frame.
 func (r *run[Req, Tok]) record(ctx context.Context) {
 	hc := r.hc
 	if len(hc.probes) > 0 {

@@ -56,7 +56,10 @@
 // A group nested inside another is one provider of it: its failure, a
 // [*errs.FailoverError], is one failed attempt, classified by that error
 // and its Err alone. The marks on the inner attempts ([errs.Permanent],
-// [errs.RetryAfter]) steered the inner group and stay inside it.
+// [errs.RetryAfter]) steered the inner group and stay inside it, also
+// when the inner group had committed (on a token the outer group does not
+// count as content) and then failed with an [*errs.CommittedError].
+// Nested messages say "relay:" once, at the outermost layer.
 //
 // # Hedging
 //
@@ -64,9 +67,21 @@
 // after a delay starts the next try beside it, up to [MaxInFlight] at
 // once, within a [HedgeBudget]. The first attempt to commit wins; every
 // other is cancelled with [errs.ErrHedgeLost] and nothing of it reaches
-// the caller. Before the commit such a call is one event loop over every
-// attempt in flight, with the hedge delay, backoff and Retry-After waits
-// as one timer; after it, a hedged call costs what any other does.
+// the caller. A hedge never starts a provider that is cooling down unless
+// the call holds its probe. After the commit a hedged call costs what any
+// other does.
+//
+// # One loop before the commit
+//
+// Before its commit every call is one event loop over its attempts in
+// flight, whatever the options: one slot without hedging (the Source is
+// called on the driving goroutine and a wait is one select on the
+// attempt's channels), up to [MaxInFlight] with it. Each feature is a
+// rule in one place of that loop: the plan of tries (retries, backoff,
+// Retry-After, cooling providers last) decides what may start and when,
+// one place starts a try or gives the call up, and the hedge delay,
+// backoff and Retry-After waits are one timer of the loop, never a
+// sleep. After the commit the call is a plain receive loop.
 //
 // # Health across calls
 //

@@ -151,8 +151,8 @@ func (r *run[Req, Tok]) changed(c Change) {
 }
 
 // event builds and emits an event of an attempt. Callers check for an
-// observer first, so that without one no Event is built; the Event lives
-// in this frame, not in theirs, which sit on the hot path.
+// observer first, so that without one no Event is built (and the Event
+// lives in this frame, off the hot path: see bench/doc.go).
 //
 //go:noinline
 func (r *run[Req, Tok]) event(kind EventKind, a *attempt[Tok], err error, goesOn bool) {

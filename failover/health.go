@@ -135,8 +135,9 @@ type Change struct {
 
 // Cooldown turns on cooldown across calls: after failures consecutive
 // failed attempts of a provider (errors, empty streams, timeouts, broken
-// contracts, and failures after the commit; not the caller's
-// cancellation, a lost hedge or an error marked [errs.Permanent]), the
+// contracts, failures after the commit, and attempts that the group's own
+// [CommitTimeout] or [MaxCallTime] ended before their commit; not the
+// caller's cancellation, a lost hedge or an error marked [errs.Permanent]), the
 // provider cools down for d: calls try it last, after every provider that
 // is not cooling, so that they stop paying its timeouts first. When the
 // cooldown ends, one call at a time tries it in its usual place, as a

@@ -127,7 +127,7 @@ func (r *run[Req, Tok]) next(ctx context.Context) (tok Tok, ok bool, err error) 
 		if a := r.eng.fl[0]; a != nil && len(r.eng.fl) == 1 {
 			// One slot, its attempt in flight: the engine's step comes
 			// down to the attempt's own receive, taken here one frame
-			// nearer the top of the relay goroutine's small stack.
+			// nearer the top of the stack (see bench/doc.go).
 			tok, ev := a.recv(ctx)
 			r.handle(ctx, a, tok, ev)
 			continue
@@ -182,9 +182,8 @@ func (r *run[Req, Tok]) nextLive(ctx context.Context, a *attempt[Tok]) (tok Tok,
 			if cause := a.endCause(); cause != nil {
 				return tok, false, r.failLive(ctx, a, cause)
 			}
-			// A clean end. close ends the attempt, from the top of the
-			// driver's stack: cancelling a context under this deep frame
-			// would grow the relay goroutine's small stack.
+			// A clean end: close ends the attempt, from the top of the
+			// driver's stack (see bench/doc.go).
 			r.clean = true
 			r.finish(nil)
 			return tok, false, nil
@@ -282,9 +281,8 @@ func (r *run[Req, Tok]) close(ctx context.Context) {
 }
 
 // ended tells the group's Health and observer that the call ended. The
-// drivers call it after close, at the top of their stack: the Health's
-// Record then runs on a shallow stack (the relay goroutine's starts
-// small, and growing it would cost a call far more than the Record).
+// drivers call it after close, at the top of their stack (see
+// bench/doc.go).
 func (r *run[Req, Tok]) ended(ctx context.Context) {
 	if r.hc != nil {
 		r.record(ctx)

@@ -12,10 +12,7 @@ import (
 func (r *run[Req, Tok]) start(ctx context.Context, i int) {
 	e := &r.eng
 	a := r.newAttempt(i)
-	// The context is made here rather than in newAttempt: registering a
-	// child with a cancelable parent is deep, and on the caller's
-	// goroutine (the pull form) or the relay goroutine one frame less
-	// keeps their stacks from growing.
+	// The context is made here, not in newAttempt: see bench/doc.go.
 	a.ctx, a.cancel = context.WithCancelCause(ctx)
 	r.setup(a)
 	for k := range e.fl {
@@ -83,8 +80,7 @@ func (r *run[Req, Tok]) setup(a *attempt[Tok]) {
 
 // extras sets up what only some attempts need: a report entry, timeouts,
 // a start time for health, hedging and events, an event. It stays out of
-// newAttempt so that newAttempt's frame, under which a new context
-// registers with its parent, stays small (see bench/doc.go).
+// newAttempt (see bench/doc.go).
 //
 //go:noinline
 func (r *run[Req, Tok]) extras(a *attempt[Tok], m *member[Req, Tok]) {

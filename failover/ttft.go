@@ -79,9 +79,8 @@ func (t *ttft) observe(d time.Duration) {
 }
 
 // recompute sets the cached delay to the quantile of both generations.
-// It keeps no copy of the histogram (a frame that size would grow the
-// stack of the goroutine that drives a call): counts that change between
-// its two passes only shift the estimate by a bucket.
+// It keeps no copy of the histogram (see bench/doc.go): counts that change
+// between its two passes only shift the estimate by a bucket.
 func (t *ttft) recompute() {
 	var total uint64
 	for g := range t.gens {
