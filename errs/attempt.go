@@ -3,6 +3,7 @@ package errs
 import (
 	"fmt"
 	"strings"
+	"time"
 )
 
 // AttemptError is why one attempt of one provider failed.
@@ -40,6 +41,12 @@ type FailoverError struct {
 	// that the outer group's classification and Retry-After look at: the
 	// attempts' own marks stay inside (see [IsPermanent]).
 	Err error
+	// RetryAt is set when every attempt failed with a Retry-After hint
+	// ([RetryAfter]): the earliest time any of their providers may be
+	// tried again. It is the call's own hint, which [RetryAfterHint]
+	// reports, so that an outer group defers this whole group until then
+	// instead of trying it again at once.
+	RetryAt time.Time
 }
 
 // Error names every attempt on its own line, in the order they started

@@ -23,17 +23,25 @@ func RetryAfter(err error, d time.Duration) error {
 // inside a [*FailoverError] only at Err, never at the attempts, and never
 // inside a [*CommittedError]: a hint from one provider of a nested group
 // is not a hint for the whole group.
+//
+// A [*FailoverError] whose RetryAt is set (every attempt of that call
+// failed with a hint) is a hint of its own: the time until RetryAt, or
+// zero once it has passed.
 func RetryAfterHint(err error) (time.Duration, bool) {
 	r, ok := findMark[*retryAfterError](err)
 	if !ok {
 		return 0, false
 	}
-	return r.d, true
+	if r.at.IsZero() {
+		return r.d, true
+	}
+	return max(time.Until(r.at), 0), true
 }
 
 type retryAfterError struct {
 	err error
 	d   time.Duration
+	at  time.Time // a FailoverError's RetryAt, read as a hint: d is unused
 }
 
 func (e *retryAfterError) Error() string { return e.err.Error() }

@@ -407,12 +407,20 @@ func TestNestedGroupMarksStayInside(t *testing.T) {
 			starts: []time.Duration{0, 0},
 		},
 		{
-			name:   "an inner Retry-After does not make the outer group wait",
-			inner:  [][]script{fails(errs.RetryAfter(errA, 10*time.Second))},
+			name:   "an inner Retry-After on one attempt of two does not make the outer group wait",
+			inner:  [][]script{fails(errs.RetryAfter(errA, 10*time.Second)), fails(errB)},
 			oopts:  []failover.Option{failover.Attempts(2)},
 			want:   []string{"p"},
-			calls:  []int{2, 1},
+			calls:  []int{2, 2, 1},
 			starts: []time.Duration{0, 0, 0},
+		},
+		{
+			name:   "an inner call whose every attempt asked to wait defers the whole tier",
+			inner:  [][]script{fails(errs.RetryAfter(errA, 10*time.Second)), fails(errs.RetryAfter(errB, 5*time.Second))},
+			oopts:  []failover.Option{failover.Attempts(2)},
+			want:   []string{"p"},
+			calls:  []int{1, 1, 1},
+			starts: []time.Duration{0, 0},
 		},
 		{
 			name:   "an inner call stopped by a Permanent error stops the outer call",
@@ -730,5 +738,30 @@ func TestNestedMessagesSayRelayOnce(t *testing.T) {
 		synctest.Wait()
 		x.Wait()
 		y.Wait()
+	})
+}
+
+func TestACallWhoseEveryAttemptAskedToWaitSaysWhen(t *testing.T) {
+	t.Parallel()
+	eachForm(t, func(t *testing.T, f form) {
+		fs := fakes(fails(errs.RetryAfter(errA, 10*time.Second)), fails(errs.RetryAfter(errB, 5*time.Second)))
+		g := failover.New(providers(fs), failover.MaxRetryAfter(time.Second))
+		start := time.Now()
+		_, err := f.collect(t.Context(), g, "req")
+		var fe *errs.FailoverError
+		if !errors.As(err, &fe) || !fe.RetryAt.Equal(start.Add(5*time.Second)) {
+			t.Fatalf("err = %v, want a FailoverError whose RetryAt is 5s from the start", err)
+		}
+		if d, ok := errs.RetryAfterHint(err); !ok || d != 5*time.Second {
+			t.Errorf("RetryAfterHint = %v, %v; want 5s: the call's own hint", d, ok)
+		}
+		// One attempt without a hint: the call has none.
+		fs2 := fakes(fails(errs.RetryAfter(errA, 10*time.Second)), fails(errB))
+		_, err = f.collect(t.Context(), failover.New(providers(fs2)), "req")
+		if _, ok := errs.RetryAfterHint(err); !errors.As(err, &fe) || ok {
+			t.Errorf("err = %v has a hint, want none when one attempt gave none", err)
+		}
+		waitAll(fs)
+		waitAll(fs2)
 	})
 }

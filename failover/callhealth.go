@@ -27,14 +27,14 @@ type callHealth struct {
 func (r *run[Req, Tok]) check(ctx context.Context) {
 	g := r.g
 	if g.lstates != nil && g.cfg.order != orderHealth {
-		cooling := false
+		known := false
 		for _, i := range r.order {
-			if g.lstates[i].until.Load() != 0 {
-				cooling = true
+			if s := g.lstates[i]; s.until.Load() != 0 || s.hint.Load() != 0 {
+				known = true
 				break
 			}
 		}
-		if !cooling {
+		if !known {
 			r.direct = true
 			return
 		}
@@ -65,6 +65,16 @@ func (r *run[Req, Tok]) check(ctx context.Context) {
 		last--
 	}
 	r.ncool = int32(len(r.order) - last)
+	for k, st := range hc.status {
+		if !st.Deferred.IsZero() {
+			// The group keeps the provider's Retry-After hint: this call
+			// moves past it, as if it had received the hint itself.
+			if r.plan == nil {
+				r.plan = g.newPlan(r.order, r.ncool)
+			}
+			r.plan.hold(ctx, k, st.Deferred)
+		}
+	}
 	for k, st := range hc.status {
 		if st.Probe {
 			hc.probes = append(hc.probes, hc.names[k])

@@ -39,6 +39,14 @@ const (
 	// Resumed: a committed stream failed, with Err, and the call goes on
 	// from what the caller has, in a new phase (see Resume).
 	Resumed
+	// Deferred: an attempt failed with a Retry-After hint (Err), and the
+	// group's calls move past its provider until Until (see Cooldown:
+	// a group that keeps health keeps the hint for every call).
+	Deferred
+	// AtLimit: the call passed over a provider that had MaxConcurrent
+	// attempts of the group in flight (see Provider): no attempt, and no
+	// failure. Attempt is 0.
+	AtLimit
 )
 
 func (k EventKind) String() string {
@@ -65,6 +73,10 @@ func (k EventKind) String() string {
 		return "Held"
 	case Resumed:
 		return "Resumed"
+	case Deferred:
+		return "Deferred"
+	case AtLimit:
+		return "AtLimit"
 	}
 	return fmt.Sprintf("EventKind(%d)", uint8(k))
 }
@@ -83,7 +95,7 @@ type Event struct {
 	GoesOn     bool          // AttemptFailed: the call tries further
 	Hedge      bool          // AttemptStarted: beside attempts in flight
 	FirstToken time.Duration // FirstToken and Committed: since the attempt started
-	Until      time.Time     // CooldownStarted: when the cooldown ends
+	Until      time.Time     // CooldownStarted: when the cooldown ends; Deferred: when the hint ends
 }
 
 // Observe calls fn for every event of every call of the group:
@@ -114,7 +126,7 @@ func LogEvents(l *slog.Logger) func(Event) {
 		switch e.Kind {
 		case AttemptFailed, CooldownStarted:
 			level = slog.LevelWarn
-		case Probe, Recovered:
+		case Probe, Recovered, Deferred:
 			level = slog.LevelInfo
 		}
 		attrs := []slog.Attr{slog.Uint64("call", e.Call)}
@@ -134,7 +146,7 @@ func LogEvents(l *slog.Logger) func(Event) {
 			attrs = append(attrs, slog.Bool("hedge", e.Hedge))
 		case FirstToken, Committed:
 			attrs = append(attrs, slog.Duration("first_token", e.FirstToken))
-		case CooldownStarted:
+		case CooldownStarted, Deferred:
 			attrs = append(attrs, slog.Time("until", e.Until))
 		}
 		l.LogAttrs(context.Background(), level, "relay: "+e.Kind.String(), attrs...)

@@ -94,10 +94,15 @@ func ExampleIdleTimeout() {
 	toks, err := stream.Collect(context.Background(), g.Stream, "q")
 	stalls.Wait()
 	fmt.Println(toks, errors.Is(err, errs.ErrIdleTimeout))
-	fmt.Println(err)
+	// The message says how long the provider was silent: 20ms, or a little
+	// more on a busy machine.
+	var ce *errs.CommittedError
+	if errors.As(err, &ce) {
+		fmt.Println(ce.Provider, "failed after", ce.Emitted, "token")
+	}
 	// Output:
 	// [The] true
-	// relay: provider "stalls" failed after 1 token: idle timeout: no token for 20ms
+	// stalls failed after 1 token
 }
 
 // MaxCallTime bounds a whole call, however steadily its provider streams.

@@ -15,15 +15,20 @@ import (
 // shares through a store they already run.
 //
 // A call uses its Health twice at most: Check once as it starts, before
-// its first attempt, and Record once when its stream has ended. An
+// its first attempt, and Record once when its stream has ended; and, for
+// each attempt that fails with a Retry-After hint, Defer as the attempt
+// fails, so that the hint reaches the other calls at once rather than
+// when this call's stream ends (which may be minutes later). An
 // implementation over a remote store therefore costs a call one read and
-// one write; it may serve Check from a short-lived local copy and send
-// Record off the caller's path. Both run on the goroutine that drives the
-// call (Check on the caller's, Record on the relay goroutine for
+// one write, and one more write per hinted failure; it may serve Check
+// from a short-lived local copy and send Record and Defer off the
+// caller's path. All run on the goroutine that drives the call (Check on
+// the caller's, Record and Defer on the relay goroutine for
 // [Group.Stream]) and relay waits for them, so they must be quick and
 // safe for concurrent calls. A Health that cannot reach its store should
 // answer from what it knows locally rather than fail or block: the
-// caller's call must not fail for it.
+// caller's call must not fail for it. [healthtest.Check] tests the
+// promises every Health keeps.
 type Health interface {
 	// Check fills into[i] with the health of the provider names[i] for a
 	// call starting at now (len(into) == len(names)). For each provider
@@ -36,6 +41,10 @@ type Health interface {
 	// try. It calls changed, when not nil, for each cooldown that started
 	// and each provider that recovered.
 	Record(ctx context.Context, policy Policy, outcomes []Outcome, now time.Time, changed func(Change))
+	// Defer keeps a provider's Retry-After hint for every call: until
+	// until, Check reports the provider Deferred, so that calls move past
+	// it. A later hint that ends earlier does not shorten it.
+	Defer(ctx context.Context, provider string, until time.Time)
 }
 
 // Policy is a group's cooldown rule, which it passes to its [Health] with
@@ -71,6 +80,10 @@ type Status struct {
 	// FirstToken is the moving average of its time to first content
 	// token; 0 before any commit.
 	FirstToken time.Duration
+	// Deferred is when the provider's Retry-After hint (see Defer) ends,
+	// if it has not yet: the call tries the providers after it first,
+	// and comes back to it then if it still needs it. Zero: none.
+	Deferred time.Time
 }
 
 // Result is what one attempt says of its provider's health.

@@ -505,114 +505,6 @@ func TestHealthOptionsPanicOnMisuse(t *testing.T) {
 	}
 }
 
-// TestCooldownDoublingStopsAtTheMaximum drives a Health through failed
-// probes and checks each cooldown's length: d, 2d, 4d, ... up to
-// MaxCooldownFactor × d, and d again once the provider recovered.
-func TestCooldownDoublingStopsAtTheMaximum(t *testing.T) {
-	t.Parallel()
-	h := failover.NewHealth()
-	policy := failover.Policy{Failures: 1, Cooldown: time.Second}
-	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	names := []string{"a"}
-	into := make([]failover.Status, 1)
-	// fail records one failed attempt of a, as a probe when probe is
-	// set, and returns how long the cooldown it started lasts.
-	fail := func(probe bool) time.Duration {
-		t.Helper()
-		var until time.Time
-		h.Record(t.Context(), policy, []failover.Outcome{{Provider: "a", Result: failover.Failed, Probe: probe}}, now,
-			func(c failover.Change) {
-				if c.Provider != "a" || !c.Cooling {
-					t.Fatalf("change %+v, want a cooling", c)
-				}
-				until = c.Until
-			})
-		if until.IsZero() {
-			t.Fatal("a failure did not start a cooldown")
-		}
-		return until.Sub(now)
-	}
-	// probe waits out the cooldown and claims a's probe.
-	probe := func(d time.Duration) {
-		t.Helper()
-		h.Check(t.Context(), policy, names, now.Add(d-time.Nanosecond), into)
-		if !into[0].Cooling || into[0].Probe {
-			t.Fatalf("just before the cooldown ended a's status is %+v, want cooling and no probe", into[0])
-		}
-		now = now.Add(d)
-		h.Check(t.Context(), policy, names, now, into)
-		if !into[0].Probe {
-			t.Fatalf("once the cooldown ended a's status is %+v, want this call to hold its probe", into[0])
-		}
-	}
-	want := time.Second
-	if got := fail(false); got != want {
-		t.Fatalf("first cooldown %v, want %v", got, want)
-	}
-	for i := range 10 {
-		probe(want)
-		want = min(2*want, failover.MaxCooldownFactor*time.Second)
-		if got := fail(true); got != want {
-			t.Fatalf("cooldown after failed probe %d lasts %v, want %v", i+1, got, want)
-		}
-	}
-	// A probe that succeeds restores a, and the next cooldown is short.
-	probe(want)
-	recovered := false
-	h.Record(t.Context(), policy, []failover.Outcome{{Provider: "a", Result: failover.Succeeded, Probe: true}}, now,
-		func(c failover.Change) { recovered = c.Provider == "a" && !c.Cooling })
-	if !recovered {
-		t.Fatal("a successful probe did not report a's recovery")
-	}
-	if got := fail(false); got != time.Second {
-		t.Errorf("first cooldown after the recovery %v, want %v", got, time.Second)
-	}
-}
-
-// TestAProbeThatCommitsRestores: a probe that commits has shown that its
-// provider answers again, even if its stream then fails. The provider is
-// restored (Recovered), and the failure counts as the first of a new run:
-// with Failures 3 it does not cool down; with Failures 1 it cools down
-// for d again, not for twice as long.
-func TestAProbeThatCommitsRestores(t *testing.T) {
-	t.Parallel()
-	for _, failures := range []int{3, 1} {
-		h := failover.NewHealth()
-		policy := failover.Policy{Failures: failures, Cooldown: time.Second}
-		now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-		into := make([]failover.Status, 1)
-		var changes []string
-		record := func(o failover.Outcome) {
-			h.Record(t.Context(), policy, []failover.Outcome{o}, now, func(c failover.Change) {
-				if c.Cooling {
-					changes = append(changes, fmt.Sprintf("cooling for %v", c.Until.Sub(now)))
-				} else {
-					changes = append(changes, "recovered")
-				}
-			})
-		}
-		// A long Retry-After cools a down at once, whatever the policy.
-		record(failover.Outcome{Provider: "a", Result: failover.Failed, CoolFor: time.Second})
-		now = now.Add(time.Second)
-		h.Check(t.Context(), policy, []string{"a"}, now, into)
-		if !into[0].Probe {
-			t.Fatalf("failures %d: once the cooldown ended a's status is %+v, want the probe", failures, into[0])
-		}
-		record(failover.Outcome{Provider: "a", Result: failover.Failed, Probe: true, Committed: true})
-		want := []string{"cooling for 1s", "recovered"}
-		if failures == 1 {
-			want = append(want, "cooling for 1s")
-		}
-		if d := diff(want, changes); d != "" {
-			t.Errorf("failures %d: changes (-want +got):\n%s", failures, d)
-		}
-		h.Check(t.Context(), policy, []string{"a"}, now, into)
-		if into[0].Cooling != (failures == 1) || into[0].Probe {
-			t.Errorf("failures %d: after the committed probe failed a's status is %+v, want cooling %v", failures, into[0], failures == 1)
-		}
-	}
-}
-
 // TestHugeRetryAfterCoolsDown: a hint of centuries (what sse.RetryAfter
 // gives for a date in year 9999) cools the provider down rather than
 // overflowing into no cooldown at all.
@@ -742,5 +634,80 @@ func TestTheCallersCancellationDoesNotCoolAProviderDown(t *testing.T) {
 		for _, s := range ss {
 			s.wait()
 		}
+	})
+}
+
+func TestARetryAfterHoldsForEveryCallOfTheGroup(t *testing.T) {
+	t.Parallel()
+	eachForm(t, func(t *testing.T, f form) {
+		ss, ps := switchables("a", "b")
+		var mu sync.Mutex
+		var deferred []failover.Event
+		g := failover.New(ps, failover.Cooldown(3, time.Minute), failover.Observe(func(e failover.Event) {
+			if e.Kind == failover.Deferred {
+				mu.Lock()
+				deferred = append(deferred, e)
+				mu.Unlock()
+			}
+		}))
+		ss[0].set(errs.RetryAfter(errA, 30*time.Second), 0)
+		start := time.Now()
+		if who, rep := serve(t, f, g); who != "b" || tried(rep) != "ab" {
+			t.Fatalf("%s served after %q, want b after a asked to wait", who, tried(rep))
+		}
+		mu.Lock()
+		if len(deferred) != 1 || deferred[0].Provider != "a" || !deferred[0].Until.Equal(start.Add(30*time.Second)) {
+			t.Errorf("Deferred events %+v, want one for a until 30s from now", deferred)
+		}
+		mu.Unlock()
+		// Every call of the group now moves past a, one at a time or a
+		// hundred at once, until the hint has passed.
+		ss[0].set(nil, 0)
+		if who, rep := serve(t, f, g); who != "b" || tried(rep) != "b" {
+			t.Errorf("the next call: %s served after %q, want b alone", who, tried(rep))
+		}
+		before := ss[0].calls.Load()
+		var wg sync.WaitGroup
+		for range 100 {
+			wg.Go(func() { serve(t, f, g) })
+		}
+		wg.Wait()
+		if n := ss[0].calls.Load() - before; n != 0 {
+			t.Errorf("%d of 100 concurrent calls tried a during its hint", n)
+		}
+		time.Sleep(30*time.Second - time.Since(start))
+		if who, rep := serve(t, f, g); who != "a" || tried(rep) != "a" {
+			t.Errorf("after the hint: %s served after %q, want a first again", who, tried(rep))
+		}
+		for _, s := range ss {
+			s.wait()
+		}
+	})
+}
+
+func TestAHintReachesOtherCallsWhenTheAttemptFails(t *testing.T) {
+	t.Parallel()
+	eachForm(t, func(t *testing.T, f form) {
+		// Call 1: a asks to wait, and b streams for a minute. Call 2 starts
+		// a second later, while call 1 still streams: it must already move
+		// past a.
+		a := streamtest.New[string](script{Err: errs.RetryAfter(errA, 30*time.Second)}, script{Tokens: []string{"a"}})
+		b := streamtest.New[string](script{Tokens: words("b", 61), Gap: time.Second}, script{Tokens: []string{"b"}})
+		g := failover.New([]failover.Provider[string, string]{{Name: "a", Source: a.Source}, {Name: "b", Source: b.Source}}, failover.Cooldown(3, time.Minute))
+		done := make(chan error, 1)
+		go func() {
+			_, err := f.collect(t.Context(), g, "req")
+			done <- err
+		}()
+		time.Sleep(time.Second)
+		ctx, rep := failover.WithReport(t.Context())
+		if got, err := f.collect(ctx, g, "req"); err != nil || tried(rep) != "b" {
+			t.Errorf("call 2 got %q, %v after %q; want b alone while a's hint holds", got, err, tried(rep))
+		}
+		if err := <-done; err != nil {
+			t.Errorf("call 1: %v", err)
+		}
+		a.Wait()
+		b.Wait()
 	})
 }

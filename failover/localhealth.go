@@ -36,6 +36,7 @@ type localHealth struct {
 
 type providerHealth struct {
 	until   atomic.Int64  // when its cooldown ends, in Unix nanoseconds; 0: not cooling
+	hint    atomic.Int64  // when its Retry-After hint ends, in Unix nanoseconds; 0: none
 	probe   atomic.Int64  // when a call claimed its probe; 0: none
 	success atomic.Uint64 // moving average of success, as float64 bits
 	ttft    atomic.Int64  // moving average of time to first token, ns
@@ -91,7 +92,27 @@ func (h *localHealth) Check(_ context.Context, policy Policy, names []string, no
 				}
 			}
 		}
+		switch h := s.hint.Load(); {
+		case h > t:
+			st.Deferred = time.Unix(0, h)
+		case h != 0:
+			s.hint.CompareAndSwap(h, 0) // passed: calls need not look again
+		}
 		into[i] = st
+	}
+}
+
+func (h *localHealth) Defer(_ context.Context, provider string, until time.Time) {
+	h.state(provider).defer_(until.UnixNano())
+}
+
+// defer_ keeps the later of the hint in force and one that ends at t.
+func (s *providerHealth) defer_(t int64) {
+	for {
+		old := s.hint.Load()
+		if old >= t || s.hint.CompareAndSwap(old, t) {
+			return
+		}
 	}
 }
 

@@ -44,11 +44,12 @@ func (e *engine[Tok]) init(slots int) {
 	e.fl = make([]*attempt[Tok], slots)
 }
 
-// launch starts the call's first attempt when it has one slot, from the
-// top of the driver's stack (see bench/doc.go); with several, the first
-// step starts it.
+// launch starts the call's first attempt when it has one slot and the
+// first provider of its order goes first, from the top of the driver's
+// stack (see bench/doc.go); otherwise (several slots, or a plan that the
+// group's health shaped) the first step starts it.
 func (r *run[Req, Tok]) launch(ctx context.Context) {
-	if len(r.eng.fl) == 1 {
+	if len(r.eng.fl) == 1 && r.plan == nil {
 		r.start(ctx, 0)
 	}
 }
@@ -99,7 +100,7 @@ func (r *run[Req, Tok]) fill(ctx context.Context) bool {
 			return true
 		}
 	}
-	if r.plan != nil && (r.started > 0 || len(e.fl) > 1) {
+	if r.plan != nil {
 		if now.IsZero() {
 			now = time.Now()
 		}

@@ -116,7 +116,7 @@ func (r *run[Req, Tok]) continueWith(failed *attempt[Tok], req Req) {
 		rotate(r.order[cool:], k-cool+1)
 	}
 	r.plan = r.g.newPlan(r.order, r.ncool)
-	r.fails, r.failSeq = nil, nil
+	r.fails, r.failSeq, r.hinted = nil, nil, 0
 	r.pending, r.heldPos = false, 0
 	e := &r.eng
 	e.want, e.noHedge, e.unpaid, e.wake = 1, false, false, time.Time{}

@@ -210,6 +210,19 @@ func (pl *plan) scan(now time.Time, last int, idle, busy bool) (i int, wake time
 	return -1, wake, !wake.IsZero()
 }
 
+// hold defers entry k until until, as a Retry-After hint that the call
+// found kept by the group's Health: the call moves on to the providers
+// after it meanwhile. A hint that ends at or after the call's deadline
+// gives the provider up for the call.
+func (pl *plan) hold(ctx context.Context, k int, until time.Time) {
+	t := &pl.tries[k]
+	if deadline, ok := ctx.Deadline(); ok && !until.Before(deadline) {
+		t.out, pl.late = true, true
+		return
+	}
+	t.after, t.deferred = until, true
+}
+
 // jitter draws the full-jitter backoff before the try that follows n
 // failed ones: a random time in [0, min(max, base·2^(n-1))).
 func (g *Group[Req, Tok]) jitter(n int) time.Duration {

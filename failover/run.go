@@ -48,6 +48,8 @@ type run[Req, Tok any] struct {
 	resumes  int  // continuations started (see Resume)
 	fails    []*errs.AttemptError
 	failSeq  []int32     // with several slots: when each failed attempt started
+	hinted   int         // failed attempts of this phase that gave a Retry-After hint
+	retryAt  time.Time   // the earliest time one of them may be tried again
 	commitT  *time.Timer // CommitTimeout, until the first commit
 	err      error
 	stopCall func() // releases the MaxCallTime and CommitTimeout contexts, if any
@@ -100,7 +102,9 @@ func (g *Group[Req, Tok]) begin(ctx context.Context, req Req) (*run[Req, Tok], c
 		if g.hedges != nil {
 			g.hedges.call()
 		}
-		r.plan = g.newPlan(r.order, r.ncool)
+		if r.plan == nil {
+			r.plan = g.newPlan(r.order, r.ncool)
+		}
 	}
 	if d := g.cfg.maxCall; d > 0 {
 		ctx, r.stopCall = context.WithTimeoutCause(ctx, d, &limitHit{errs.ErrCallTimeout, "the call ran longer than", d})
@@ -136,6 +140,9 @@ func (r *run[Req, Tok]) next(ctx context.Context) (tok Tok, ok bool, err error) 
 	}
 	if r.eng.n > 0 {
 		r.stopAll(ctx)
+	}
+	if fe, ok := r.err.(*errs.FailoverError); ok && r.hinted > 0 && r.hinted == len(fe.Attempts) {
+		fe.RetryAt = r.retryAt // every attempt asked to wait: so does the call
 	}
 	if r.res != nil && r.resumes > 0 && r.err != nil {
 		r.err = r.res.stopped(r, r.err)
@@ -202,6 +209,9 @@ func (r *run[Req, Tok]) failPre(ctx context.Context, a *attempt[Tok], cause erro
 	r.end(ctx, a, cause)
 	r.release(a)
 	r.fails = append(r.fails, &errs.AttemptError{Provider: a.info.Provider, Attempt: a.info.Number, Err: cause})
+	if hint, ok := errs.RetryAfterHint(cause); ok {
+		r.hint(ctx, a, hint, cause)
+	}
 	if len(r.eng.fl) > 1 {
 		r.failSeq = append(r.failSeq, a.seq)
 		r.sortFails()
@@ -216,6 +226,26 @@ func (r *run[Req, Tok]) failPre(ctx context.Context, a *attempt[Tok], cause erro
 	}
 	if r.direct {
 		r.applyDirect(ctx, a, cause, false)
+	}
+}
+
+// hint notes an attempt's Retry-After hint: for the call's own hint, should
+// every attempt give one, and, when the group keeps health and will wait
+// for such a hint, for every call of the group at once.
+//
+//go:noinline
+func (r *run[Req, Tok]) hint(ctx context.Context, a *attempt[Tok], hint time.Duration, cause error) {
+	at := time.Now().Add(hint)
+	if r.hinted == 0 || at.Before(r.retryAt) {
+		r.retryAt = at
+	}
+	r.hinted++
+	if r.g.health == nil || hint > r.g.cfg.maxRetryAfter || hint <= 0 {
+		return // a longer hint cools the provider down when the call ends
+	}
+	r.g.health.Defer(ctx, a.info.Provider, at)
+	if r.g.cfg.observe != nil {
+		r.emit(Event{Kind: Deferred, Provider: a.info.Provider, Attempt: a.info.Number, Err: cause, Until: at})
 	}
 }
 

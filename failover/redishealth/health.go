@@ -20,10 +20,11 @@ type Options struct {
 	// that one script can read them all. The default is "relay:health".
 	Prefix string
 	// Timeout bounds each round trip to Redis: past it, the call goes on
-	// with the in-process health. A call makes at most two round trips,
-	// one as it starts and one when its stream has ended, so a Redis that
-	// stops answering costs a call up to twice Timeout (until RetryEvery
-	// has it skip Redis). The default is 50ms.
+	// with the in-process health. A call waits for at most two round
+	// trips, one as it starts and one when its stream has ended, so a
+	// Redis that stops answering costs a call up to twice Timeout (until
+	// RetryEvery has it skip Redis); the round trip of a Retry-After hint
+	// runs off the call's path. The default is 50ms.
 	Timeout time.Duration
 	// RetryEvery is how long Health keeps to in-process health after
 	// Redis failed before it tries Redis again. The default is 1s.
@@ -67,8 +68,14 @@ type Event struct {
 // Options.Events; it tries Redis again every RetryEvery and goes back to
 // it once it answers.
 //
-// Health is safe for concurrent use and owns no goroutine; the client is
-// the caller's, to close.
+// A provider's Retry-After hint ([Health.Defer]) reaches Redis as the
+// attempt fails, in a key that expires with the hint, so that every
+// process moves past the provider until then; the round trip runs off the
+// caller's path, and a Check reads the hints in its one round trip.
+//
+// Health is safe for concurrent use. The only goroutines it starts are
+// those of Defer's round trips, each bounded by Timeout, which
+// [Health.Wait] waits for; the client is the caller's, to close.
 type Health struct {
 	client redis.UniversalClient
 	opts   Options
@@ -78,11 +85,13 @@ type Health struct {
 	down    bool
 	retryAt time.Time
 	cache   map[string]cached
+	hints   sync.WaitGroup // Defer's round trips in flight
 }
 
 type cached struct {
 	until int64 // Unix milliseconds; 0: not cooling
 	fails int64 // consecutive failures
+	hint  int64 // when the provider's Retry-After hint ends, Unix milliseconds; 0: none
 	at    time.Time
 }
 
@@ -133,6 +142,10 @@ func boundedByContext(c redis.UniversalClient) bool {
 
 func (h *Health) key(name string) string { return "{" + h.opts.Prefix + "}:" + name }
 
+// hintKey names the key of a provider's Retry-After hint, which expires
+// with the hint.
+func (h *Health) hintKey(name string) string { return "{" + h.opts.Prefix + "}:" + name + ":hint" }
+
 // Check implements [failover.Health].
 func (h *Health) Check(ctx context.Context, policy failover.Policy, names []string, now time.Time, into []failover.Status) {
 	// The in-process health answers first: its moving averages always,
@@ -141,9 +154,9 @@ func (h *Health) Check(ctx context.Context, policy failover.Policy, names []stri
 	if !h.useRedis(now) || h.fromCache(names, now, into) {
 		return
 	}
-	keys := make([]string, len(names))
+	keys := make([]string, 2*len(names))
 	for i, n := range names {
-		keys[i] = h.key(n)
+		keys[i], keys[len(names)+i] = h.key(n), h.hintKey(n)
 	}
 	age := max(policy.Cooldown, time.Second).Milliseconds()
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), h.opts.Timeout)
@@ -157,10 +170,21 @@ func (h *Health) Check(ctx context.Context, policy failover.Policy, names []stri
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for i := range into {
-		st, until, fails := triple(res, i)
+		st, until, fails, hint := answer(res, i)
 		into[i].Cooling, into[i].Probe = st == 1, st == 2
-		h.cache[names[i]] = cached{until: until, fails: fails, at: now}
+		if hint > now.UnixMilli() {
+			into[i].Deferred = later(into[i].Deferred, time.UnixMilli(hint))
+		}
+		h.cache[names[i]] = cached{until: until, fails: fails, hint: hint, at: now}
 	}
+}
+
+// later returns the later of two times.
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
 
 // fromCache answers Check from the last round trip's answers, when every
@@ -180,25 +204,65 @@ func (h *Health) fromCache(names []string, now time.Time, into []failover.Status
 		}
 	}
 	for i, n := range names {
-		into[i].Cooling, into[i].Probe = h.cache[n].until != 0, false
+		c := h.cache[n]
+		into[i].Cooling, into[i].Probe = c.until != 0, false
+		if c.hint > t {
+			into[i].Deferred = later(into[i].Deferred, time.UnixMilli(c.hint))
+		}
 	}
 	return true
 }
 
-// triple reads the i-th {state, until, fails} of a check's answer.
-func triple(res []any, i int) (state, until, fails int64) {
+// answer reads the i-th {state, until, fails, hint} of a check's answer.
+func answer(res []any, i int) (state, until, fails, hint int64) {
 	if i >= len(res) {
-		return 0, 0, 0
+		return 0, 0, 0, 0
 	}
 	p, _ := res[i].([]any)
-	if len(p) < 3 {
-		return 0, 0, 0
+	if len(p) < 4 {
+		return 0, 0, 0, 0
 	}
 	state, _ = p[0].(int64)
 	until, _ = p[1].(int64)
 	fails, _ = p[2].(int64)
-	return state, until, fails
+	hint, _ = p[3].(int64)
+	return state, until, fails, hint
 }
+
+// Defer implements [failover.Health]: the hint holds in this process at
+// once, and for the fleet once one round trip (bounded by Timeout) has
+// stored it in a key that expires with it. The round trip runs on a
+// goroutine of its own, off the caller's path; [Health.Wait] waits for
+// the ones in flight.
+func (h *Health) Defer(ctx context.Context, provider string, until time.Time) {
+	h.local.Defer(ctx, provider, until)
+	ms := until.UnixMilli()
+	h.mu.Lock()
+	if c, ok := h.cache[provider]; ok && ms > c.hint {
+		c.hint = ms
+		h.cache[provider] = c
+	}
+	h.mu.Unlock()
+	now := time.Now()
+	ttl := until.Sub(now).Milliseconds()
+	if ttl <= 0 || !h.useRedis(now) {
+		return
+	}
+	ctx = context.WithoutCancel(ctx) // the call may end before the hint is stored
+	h.hints.Go(func() {
+		rctx, cancel := context.WithTimeout(ctx, h.opts.Timeout)
+		defer cancel()
+		if err := deferScript.Run(rctx, h.client, []string{h.hintKey(provider)}, ms, ttl).Err(); err != nil {
+			h.failed(now, err)
+			return
+		}
+		h.restored(now)
+	})
+}
+
+// Wait waits until every hint that [Health.Defer] sends has reached Redis
+// or failed to (each within Timeout). Call it before closing the client.
+func (h *Health) Wait() { h.hints.Wait() }
 
 // news keeps the outcomes that change the shared health: failures,
 // probes, and successes of providers that this process last saw with

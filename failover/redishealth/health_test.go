@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"os"
 	"os/exec"
 	"strconv"
@@ -92,54 +91,6 @@ func TestCooldownIsSharedBetweenClients(t *testing.T) {
 	}
 }
 
-// TestAProbeThatCommitsRestores: a probe that commits and then fails
-// restores the provider for every client, and its failure is the first of
-// a new run (policy: two failures), so the provider is not cooling; a
-// second failure cools it down for the first cooldown's length again.
-func TestAProbeThatCommitsRestores(t *testing.T) {
-	needRedis(t)
-	opts := redishealth.Options{Prefix: prefix(t)}
-	one, two := redishealth.New(client(t), opts), redishealth.New(client(t), opts)
-	t0 := time.Now()
-	record(one, t0, failed("a"), failed("a"))
-	at := t0.Add(time.Minute)
-	if st := check(two, at, "a"); !st[0].Probe {
-		t.Fatalf("no probe once the cooldown ended: %+v", st)
-	}
-	changes := record(two, at, failover.Outcome{Provider: "a", Result: failover.Failed, Probe: true, Committed: true})
-	if len(changes) != 1 || changes[0].Cooling {
-		t.Fatalf("changes %+v, want a recovery alone", changes)
-	}
-	if st := check(one, at, "a"); st[0].Cooling || st[0].Probe {
-		t.Errorf("the other client sees %+v after the committed probe, want a healthy", st)
-	}
-	changes = record(one, at, failed("a"))
-	if len(changes) != 1 || !changes[0].Cooling || changes[0].Until.UnixMilli() != at.Add(time.Minute).UnixMilli() {
-		t.Errorf("changes %+v, want a cooldown of one minute (a new run, not a doubled one)", changes)
-	}
-}
-
-// TestHugeRetryAfterCoolsDown: a hint of centuries, as a Retry-After
-// header far in the future gives, cools the provider down rather than
-// overflowing into no cooldown at all.
-func TestHugeRetryAfterCoolsDown(t *testing.T) {
-	needRedis(t)
-	var events []redishealth.Event
-	opts := redishealth.Options{Prefix: prefix(t), Events: func(e redishealth.Event) { events = append(events, e) }}
-	h, other := redishealth.New(client(t), opts), redishealth.New(client(t), opts)
-	t0 := time.Now()
-	changes := record(h, t0, failover.Outcome{Provider: "a", Result: failover.Failed, CoolFor: math.MaxInt64})
-	if len(changes) != 1 || !changes[0].Cooling || changes[0].Until.Before(t0.AddDate(200, 0, 0)) {
-		t.Fatalf("changes %+v, want a cooldown of centuries", changes)
-	}
-	if st := check(other, t0.AddDate(100, 0, 0), "a"); !st[0].Cooling {
-		t.Errorf("a century later another client sees a as %+v, want cooling", st[0])
-	}
-	if len(events) != 0 {
-		t.Errorf("Redis was not used: %+v", events)
-	}
-}
-
 // TestKeysOutliveTheirCooldown: a failure during a long cooldown keeps
 // the key alive past the cooldown, so that no process forgets it early.
 func TestKeysOutliveTheirCooldown(t *testing.T) {
@@ -182,32 +133,6 @@ func TestReleasingAProbeDoesNotRecreateItsKey(t *testing.T) {
 	if n != 0 {
 		ttl, _ := c.PTTL(t.Context(), key).Result()
 		t.Errorf("the released probe left the key behind, with time to live %v", ttl)
-	}
-}
-
-// TestExactlyOneProbe has 200 checks from four clients race for the probe
-// of a provider whose cooldown has ended.
-func TestExactlyOneProbe(t *testing.T) {
-	needRedis(t)
-	opts := redishealth.Options{Prefix: prefix(t)}
-	var hs []*redishealth.Health
-	for range 4 {
-		hs = append(hs, redishealth.New(client(t), opts))
-	}
-	t0 := time.Now()
-	record(hs[0], t0, failed("a"), failed("a"))
-	var probes atomic.Int64
-	var wg sync.WaitGroup
-	for i := range 200 {
-		wg.Go(func() {
-			if check(hs[i%4], t0.Add(time.Minute), "a")[0].Probe {
-				probes.Add(1)
-			}
-		})
-	}
-	wg.Wait()
-	if n := probes.Load(); n != 1 {
-		t.Errorf("%d probes, want exactly one", n)
 	}
 }
 

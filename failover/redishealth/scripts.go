@@ -2,16 +2,24 @@ package redishealth
 
 import "github.com/redis/go-redis/v9"
 
-// checkScript reads the health of each provider in KEYS for a call
-// starting at ARGV[1] (Unix milliseconds), and claims the probe of each
-// one whose cooldown has ended, unless another call claimed it less than
-// ARGV[2] milliseconds ago. It answers, per key, {state, until, fails}:
-// state 0 healthy, 1 cooling (or probed by another call), 2 probe claimed.
+// checkScript reads the health of each provider for a call starting at
+// ARGV[1] (Unix milliseconds), and claims the probe of each one whose
+// cooldown has ended, unless another call claimed it less than ARGV[2]
+// milliseconds ago. KEYS holds the providers' health keys, then their
+// hint keys, in the same order. It answers, per provider, {state, until,
+// fails, hint}: state 0 healthy, 1 cooling (or probed by another call), 2
+// probe claimed; hint is when its Retry-After hint ends (0: none).
 var checkScript = redis.NewScript(`
 local now = tonumber(ARGV[1])
 local age = tonumber(ARGV[2])
+local n = #KEYS / 2
 local out = {}
-for i, k in ipairs(KEYS) do
+for i = 1, n do
+  local k = KEYS[i]
+  local hint = tonumber(redis.call('GET', KEYS[n + i])) or 0
+  if hint <= now then
+    hint = 0
+  end
   local v = redis.call('HMGET', k, 'until', 'probe', 'fails')
   local untilv = tonumber(v[1]) or 0
   local probe = tonumber(v[2]) or 0
@@ -24,9 +32,21 @@ for i, k in ipairs(KEYS) do
       st = 2
     end
   end
-  out[i] = {st, untilv, fails}
+  out[i] = {st, untilv, fails, hint}
 end
 return out
+`)
+
+// deferScript keeps a provider's Retry-After hint in KEYS[1] until
+// ARGV[1] (Unix milliseconds), the key expiring ARGV[2] milliseconds from
+// now; a hint already there that ends later stays.
+var deferScript = redis.NewScript(`
+local untilv = tonumber(ARGV[1])
+local old = tonumber(redis.call('GET', KEYS[1])) or 0
+if untilv > old then
+  redis.call('SET', KEYS[1], untilv, 'PX', ARGV[2])
+end
+return 0
 `)
 
 // recordScript folds one call's outcomes into the health of the providers
