@@ -83,7 +83,7 @@ func TestGroupsShareARetryAfter(t *testing.T) {
 	if got, err := stream.Collect(t.Context(), g1.Stream, "q"); err != nil || len(got) != 1 {
 		t.Fatalf("got %q, %v", got, err)
 	}
-	h1.Wait() // the hint's round trip, off the call's path
+	h1.Wait()                                          // the hint's round trip, off the call's path
 	if err := c2.Ping(t.Context()).Err(); err != nil { // the connection's own handshake
 		t.Fatal(err)
 	}
