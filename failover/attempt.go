@@ -48,6 +48,7 @@ type attempt[Tok any] struct {
 	waited   bool // hedging: the loop is waiting for it (its idle watch counts)
 
 	panicked *errs.PanicError // a panic in the Source call
+	slot     *load            // the provider's count this attempt is in (LeastBusy, MaxConcurrent)
 }
 
 // What recv found.

@@ -33,6 +33,16 @@ type Provider[Req, Tok any] struct {
 	Attempts          int
 	FirstTokenTimeout time.Duration
 	IdleTimeout       time.Duration
+
+	// MaxConcurrent caps the attempts of this provider that the group has
+	// in flight at once, a committed stream counting until it ends; zero
+	// sets no limit. A call that finds the provider at its limit passes
+	// it over (no attempt, and no failure; an AtLimit event says so) and
+	// tries the next; when no other provider is left, it waits for a
+	// slot within its own limits (its context, [MaxCallTime],
+	// [CommitTimeout]). A slot that frees goes to the call that has waited
+	// longest, and wakes no other.
+	MaxConcurrent int
 }
 
 // Group sends each request to its providers in turn until one streams an
@@ -56,6 +66,10 @@ type Group[Req, Tok any] struct {
 	// NewHealth: a call that finds none of them cooling reads and updates
 	// them directly, with no lookup, no allocation and no batch.
 	lstates []*providerHealth
+	// loads counts each provider's attempts in flight, for LeastBusy and
+	// MaxConcurrent; nil when neither is asked for.
+	loads   []load
+	limited bool // a provider has MaxConcurrent
 	calls   atomic.Uint64
 
 	rngMu sync.Mutex
@@ -89,8 +103,8 @@ func New[Req, Tok any](providers []Provider[Req, Tok], opts ...Option) *Group[Re
 			panic(fmt.Sprintf("failover: provider %q has a nil Source", p.Name))
 		case p.Weight < 0 || p.Weight != p.Weight:
 			panic(fmt.Sprintf("failover: provider %q has weight %v; a weight must be zero or positive", p.Name, p.Weight))
-		case p.Attempts < 0 || p.FirstTokenTimeout < 0 || p.IdleTimeout < 0:
-			panic(fmt.Sprintf("failover: provider %q has a negative Attempts, FirstTokenTimeout or IdleTimeout", p.Name))
+		case p.Attempts < 0 || p.FirstTokenTimeout < 0 || p.IdleTimeout < 0 || p.MaxConcurrent < 0:
+			panic(fmt.Sprintf("failover: provider %q has a negative Attempts, FirstTokenTimeout, IdleTimeout or MaxConcurrent", p.Name))
 		}
 		seen[p.Name] = true
 	}
@@ -106,6 +120,15 @@ func New[Req, Tok any](providers []Provider[Req, Tok], opts ...Option) *Group[Re
 			firstToken: cmp.Or(p.FirstTokenTimeout, cfg.firstToken),
 			idle:       cmp.Or(p.IdleTimeout, cfg.idle),
 		})
+	}
+	for _, p := range providers {
+		g.limited = g.limited || p.MaxConcurrent > 0
+	}
+	if g.limited || cfg.order == orderLeastBusy {
+		g.loads = make([]load, len(providers))
+		for i, p := range providers {
+			g.loads[i].max = int32(p.MaxConcurrent)
+		}
 	}
 	if cfg.budget != nil {
 		g.budget = newBudget(*cfg.budget)

@@ -45,7 +45,10 @@ func TestNewPanicsOnMisuse(t *testing.T) {
 		}, `failover: provider "a" has a negative Attempts`},
 		{"a provider's negative timeout", func() {
 			failover.New([]failover.Provider[string, string]{{Name: "a", Source: src, IdleTimeout: -1}})
-		}, `failover: provider "a" has a negative Attempts, FirstTokenTimeout or IdleTimeout`},
+		}, `failover: provider "a" has a negative Attempts, FirstTokenTimeout, IdleTimeout or MaxConcurrent`},
+		{"a provider's negative MaxConcurrent", func() {
+			failover.New([]failover.Provider[string, string]{{Name: "a", Source: src, MaxConcurrent: -1}})
+		}, `failover: provider "a" has a negative Attempts, FirstTokenTimeout, IdleTimeout or MaxConcurrent`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -31,12 +31,15 @@ type engine[Tok any] struct {
 	last    time.Time // when the latest attempt started (several slots)
 	wake    time.Time // when the plan lets the next try start; zero: now or never
 	timer   *time.Timer
+	slot    chan struct{} // a MaxConcurrent slot the call waits for; nil: none
+	slotAt  int           // the entry it is for
+	granted int           // the entry whose slot the call got while waiting; -1: none
 	started chan *attempt[Tok] // attempts whose Source call returned (several slots)
 	quit    chan struct{}      // closed when the call ends (several slots)
 }
 
 func (e *engine[Tok]) init(slots int) {
-	e.want = 1
+	e.want, e.granted = 1, -1
 	if slots <= len(e.fbuf) {
 		e.fl = e.fbuf[:slots]
 		return
@@ -50,6 +53,9 @@ func (e *engine[Tok]) init(slots int) {
 // group's health shaped) the first step starts it.
 func (r *run[Req, Tok]) launch(ctx context.Context) {
 	if len(r.eng.fl) == 1 && r.plan == nil {
+		if r.g.loads != nil {
+			r.g.loads[r.order[0]].take() // only counted: a limit makes a plan
+		}
 		r.start(ctx, 0)
 	}
 }
@@ -93,47 +99,36 @@ func (r *run[Req, Tok]) fill(ctx context.Context) bool {
 	if e.n >= e.want {
 		return false
 	}
-	i := 0
-	if r.started > 0 {
-		if ctx.Err() != nil {
-			r.giveUp(ctxErr(ctx))
-			return true
-		}
+	if (r.started > 0 || r.plan != nil) && ctx.Err() != nil {
+		r.giveUp(ctxErr(ctx))
+		return true
 	}
-	if r.plan != nil {
+	i := 0
+	switch {
+	case e.granted >= 0:
+		i, e.granted = e.granted, -1 // a slot came free for it
+	case r.plan != nil:
 		if now.IsZero() {
 			now = time.Now()
 		}
-		var wake time.Time
-		var ok bool
-		i, wake, ok = r.plan.next(now, int(r.last), e.n > 0)
-		switch {
-		case !ok && e.n == 0:
-			var why error
-			if r.plan.late {
-				why = errs.ErrDeadline
-			}
-			r.giveUp(why)
-			return true
-		case !ok:
-			// Nothing left to start beside the attempts in flight: wait
-			// for them.
-			e.want, e.noHedge, e.unpaid = e.n, true, false
-			return false
-		case i < 0:
-			e.wake = wake
-			return false
+		var changed bool
+		if i, changed = r.pick(now); i < 0 {
+			return changed
 		}
+	case r.g.loads != nil:
+		r.g.loads[r.order[0]].take() // only counted: a limit makes a plan
 	}
 	if e.unpaid {
 		e.unpaid = false
 		if !r.g.hedges.spend() {
 			e.want, e.noHedge = e.n, true
+			r.unclaim(i)
 			return false
 		}
 	}
 	if r.started > 0 {
 		if b := r.g.budget; b != nil && !b.spend() {
+			r.unclaim(i)
 			if e.n == 0 {
 				r.giveUp(errs.ErrBudget)
 				return true
@@ -145,6 +140,85 @@ func (r *run[Req, Tok]) fill(ctx context.Context) bool {
 	e.last = now
 	r.start(ctx, i)
 	return true
+}
+
+// pick asks the plan for the entry to start now, passing over providers
+// at their MaxConcurrent, and claims its slot. It returns -1 when nothing
+// starts now; changed then reports whether it gave the call up or has a
+// slot to start with at the next look.
+func (r *run[Req, Tok]) pick(now time.Time) (i int, changed bool) {
+	e, pl := &r.eng, r.plan
+	if e.slot != nil {
+		return -1, false // waiting for a slot already
+	}
+	if r.g.limited {
+		for k := range pl.tries {
+			pl.tries[k].full = false // look again: slots may have come free
+		}
+	}
+	for {
+		i, wake, ok := pl.next(now, int(r.last), e.n > 0)
+		switch {
+		case !ok && e.n == 0:
+			if k := pl.firstFull(); k >= 0 {
+				// Only providers at their limit are left: wait for a slot.
+				return -1, r.queue(k)
+			}
+			var why error
+			if pl.late {
+				why = errs.ErrDeadline
+			}
+			r.giveUp(why)
+			return -1, true
+		case !ok:
+			// Nothing left to start beside the attempts in flight: wait
+			// for them.
+			e.want, e.noHedge, e.unpaid = e.n, true, false
+			return -1, false
+		case i < 0:
+			e.wake = wake
+			return -1, false
+		}
+		if r.g.loads == nil || r.g.loads[r.order[i]].take() {
+			return i, false
+		}
+		pl.tries[i].full = true // at its limit: passed over, no failure
+		if t := &pl.tries[i]; !t.passed {
+			t.passed = true
+			if r.g.cfg.observe != nil {
+				r.emit(Event{Kind: AtLimit, Provider: r.g.members[r.order[i]].name})
+			}
+		}
+	}
+}
+
+// queue waits for a slot of the provider at entry k: at once if one is
+// free (it reports true: the next look starts it), or through the
+// engine's wait.
+func (r *run[Req, Tok]) queue(k int) bool {
+	ch := r.g.loads[r.order[k]].wait()
+	if ch == nil {
+		r.eng.granted = k
+		return true
+	}
+	r.eng.slot, r.eng.slotAt = ch, k
+	return false
+}
+
+// unclaim gives back the slot claimed for entry i when its try does not
+// start after all.
+func (r *run[Req, Tok]) unclaim(i int) {
+	if r.g.loads != nil {
+		r.g.loads[r.order[i]].release()
+	}
+}
+
+// leaveQueue stops waiting for a slot, when the call ends meanwhile.
+func (r *run[Req, Tok]) leaveQueue() {
+	if e := &r.eng; e.slot != nil {
+		r.g.loads[r.order[e.slotAt]].leave(e.slot)
+		e.slot = nil
+	}
 }
 
 // handle acts on one event of an attempt in flight before the commit.
@@ -182,15 +256,25 @@ func (r *run[Req, Tok]) wait(ctx context.Context) {
 			r.handle(ctx, a, tok, ev)
 			return
 		}
+		var tick <-chan time.Time
 		if !e.wake.IsZero() {
-			select {
-			case <-e.arm(e.wake):
-			case <-ctx.Done():
-			}
+			tick = e.arm(e.wake)
+		}
+		select {
+		case <-tick:
+		case <-e.slot:
+			e.gotSlot()
+		case <-ctx.Done():
 		}
 		return
 	}
 	r.waitMany(ctx)
+}
+
+// gotSlot notes the MaxConcurrent slot the call waited for: the next
+// look starts its entry.
+func (e *engine[Tok]) gotSlot() {
+	e.granted, e.slot = e.slotAt, nil
 }
 
 // arm sets the engine's one timer to fire at at, and returns its channel.

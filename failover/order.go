@@ -15,6 +15,7 @@ const (
 	orderRoundRobin
 	orderWeighted
 	orderHealth
+	orderLeastBusy
 )
 
 // Shuffle tries the providers in a random order, drawn anew for each call.
@@ -75,6 +76,8 @@ func (g *Group[Req, Tok]) arrange(order []int32) {
 		slices.Reverse(order)
 	case orderWeighted:
 		g.weighted(order)
+	case orderLeastBusy:
+		g.leastBusy(order)
 	}
 }
 

@@ -82,6 +82,8 @@ type tries struct {
 	deferred bool
 	out      bool  // no further try in this call
 	running  int32 // attempts in flight
+	full     bool  // at its MaxConcurrent when the call last looked
+	passed   bool  // the call said so (an AtLimit event)
 }
 
 // newPlan makes the plan of a call over order, the last ncool of which
@@ -190,7 +192,7 @@ func (pl *plan) next(now time.Time, last int, busy bool) (i int, wake time.Time,
 func (pl *plan) scan(now time.Time, last int, idle, busy bool) (i int, wake time.Time, ok bool) {
 	for i := range pl.tries {
 		t := &pl.tries[i]
-		if t.out || t.n >= t.max || (idle && t.running > 0) || (busy && i >= pl.cool) {
+		if t.out || t.n >= t.max || t.full || (idle && t.running > 0) || (busy && i >= pl.cool) {
 			continue
 		}
 		at := t.after
@@ -221,6 +223,17 @@ func (pl *plan) hold(ctx context.Context, k int, until time.Time) {
 		return
 	}
 	t.after, t.deferred = until, true
+}
+
+// firstFull returns the first entry at its MaxConcurrent that has tries
+// left, or -1.
+func (pl *plan) firstFull() int {
+	for i := range pl.tries {
+		if t := &pl.tries[i]; t.full && !t.out && t.n < t.max {
+			return i
+		}
+	}
+	return -1
 }
 
 // jitter draws the full-jitter backoff before the try that follows n

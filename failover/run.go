@@ -102,9 +102,9 @@ func (g *Group[Req, Tok]) begin(ctx context.Context, req Req) (*run[Req, Tok], c
 		if g.hedges != nil {
 			g.hedges.call()
 		}
-		if r.plan == nil {
-			r.plan = g.newPlan(r.order, r.ncool)
-		}
+	}
+	if (g.cfg.inFlight > 1 || g.limited) && r.plan == nil {
+		r.plan = g.newPlan(r.order, r.ncool)
 	}
 	if d := g.cfg.maxCall; d > 0 {
 		ctx, r.stopCall = context.WithTimeoutCause(ctx, d, &limitHit{errs.ErrCallTimeout, "the call ran longer than", d})
@@ -298,6 +298,7 @@ func (r *run[Req, Tok]) close(ctx context.Context) {
 		r.end(ctx, a, cause)
 		r.live = nil
 	}
+	r.leaveQueue()
 	r.eng.close(func(a *attempt[Tok]) { r.end(ctx, a, cause) })
 	if !r.done {
 		r.done, r.err = true, cause // the caller cut the call short
@@ -329,6 +330,9 @@ func (r *run[Req, Tok]) end(ctx context.Context, a *attempt[Tok], err error) {
 		a.w.stop()
 	}
 	a.cancel(nil)
+	if a.slot != nil {
+		a.free()
+	}
 	if r.rep != nil {
 		r.rep.end(a.rep, err)
 	}

@@ -14,6 +14,9 @@ func (r *run[Req, Tok]) start(ctx context.Context, i int) {
 	a := r.newAttempt(i)
 	// The context is made here, not in newAttempt: see bench/doc.go.
 	a.ctx, a.cancel = context.WithCancelCause(ctx)
+	if r.g.loads != nil {
+		r.held(a) // the caller claimed its slot
+	}
 	r.setup(a)
 	for k := range e.fl {
 		if e.fl[k] == nil {

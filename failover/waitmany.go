@@ -122,6 +122,8 @@ func (r *run[Req, Tok]) select4(ctx context.Context, tick <-chan time.Time) (w w
 	case <-dones[3]:
 		w.slot, w.ev = 3, evCancel
 	case w.begun = <-e.started:
+	case <-e.slot:
+		e.gotSlot()
 	case <-tick:
 	case <-ctx.Done():
 	}
@@ -134,7 +136,7 @@ func (r *run[Req, Tok]) select4(ctx context.Context, tick <-chan time.Time) (w w
 func (r *run[Req, Tok]) selectN(ctx context.Context, tick <-chan time.Time) (w waited[Tok]) {
 	e := &r.eng
 	n := len(e.fl)
-	cases := make([]reflect.SelectCase, 3*n+3)
+	cases := make([]reflect.SelectCase, 3*n+4)
 	for k, a := range e.fl {
 		for j := range 3 {
 			cases[3*k+j].Dir = reflect.SelectRecv
@@ -152,7 +154,7 @@ func (r *run[Req, Tok]) selectN(ctx context.Context, tick <-chan time.Time) (w w
 			}
 		}
 	}
-	for j, ch := range []any{e.started, tick, ctx.Done()} {
+	for j, ch := range []any{e.started, tick, ctx.Done(), e.slot} {
 		cases[3*n+j].Dir = reflect.SelectRecv
 		if v := reflect.ValueOf(ch); !v.IsNil() {
 			cases[3*n+j].Chan = v
@@ -179,6 +181,8 @@ func (r *run[Req, Tok]) selectN(ctx context.Context, tick <-chan time.Time) (w w
 		}
 	case chosen == 3*n && ok:
 		w.begun = v.Interface().(*attempt[Tok])
+	case chosen == 3*n+3:
+		e.gotSlot()
 	}
 	return w
 }
