@@ -56,12 +56,22 @@ func BenchmarkCall(b *testing.B) {
 		// Eight providers, the first of which serves: the cost of the
 		// call's order, and of the health bookkeeping when it is on.
 		eight := eightOneToken()
+		capped := groupWith(nil, eight...)
+		{
+			ps := make([]failover.Provider[int, int], len(eight))
+			for i, s := range eight {
+				ps[i] = failover.Provider[int, int]{Name: string(rune('a' + i)), Source: s, MaxConcurrent: 1 << 20}
+			}
+			capped = failover.New(ps)
+		}
 		for _, tc := range []struct {
 			name string
 			g    *failover.Group[int, int]
 		}{
 			{"relay-stream-8", group(eight...)},
 			{"relay-stream-8-cooldown", groupWith([]failover.Option{failover.Cooldown(3, time.Minute)}, eight...)},
+			{"relay-stream-8-leastbusy", groupWith([]failover.Option{failover.LeastBusy()}, eight...)},
+			{"relay-stream-8-maxconcurrent", capped},
 		} {
 			b.Run(prefix+tc.name, func(b *testing.B) {
 				b.ReportAllocs()

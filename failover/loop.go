@@ -49,15 +49,18 @@ func (e *engine[Tok]) init(slots int) {
 
 // launch starts the call's first attempt when it has one slot and the
 // first provider of its order goes first, from the top of the driver's
-// stack (see bench/doc.go); otherwise (several slots, or a plan that the
-// group's health shaped) the first step starts it.
+// stack (see bench/doc.go); otherwise (several slots, a plan that the
+// group's health shaped, a provider at its MaxConcurrent) the first step
+// starts it.
 func (r *run[Req, Tok]) launch(ctx context.Context) {
-	if len(r.eng.fl) == 1 && r.plan == nil {
-		if r.g.loads != nil {
-			r.g.loads[r.order[0]].take() // only counted: a limit makes a plan
-		}
-		r.start(ctx, 0)
+	if len(r.eng.fl) != 1 || r.plan != nil {
+		return
 	}
+	if r.g.loads != nil && !r.g.loads[r.order[0]].take() {
+		r.plan = r.g.newPlan(r.order, r.ncool) // the plan passes it over
+		return
+	}
+	r.start(ctx, 0)
 }
 
 // step is one turn of the engine: settle what needs no wait, start what
@@ -115,8 +118,9 @@ func (r *run[Req, Tok]) fill(ctx context.Context) bool {
 		if i, changed = r.pick(now); i < 0 {
 			return changed
 		}
-	case r.g.loads != nil:
-		r.g.loads[r.order[0]].take() // only counted: a limit makes a plan
+	case r.g.loads != nil && !r.g.loads[r.order[0]].take():
+		r.plan = r.g.newPlan(r.order, r.ncool) // at its limit: the plan passes it over
+		return true
 	}
 	if e.unpaid {
 		e.unpaid = false

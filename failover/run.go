@@ -103,7 +103,7 @@ func (g *Group[Req, Tok]) begin(ctx context.Context, req Req) (*run[Req, Tok], c
 			g.hedges.call()
 		}
 	}
-	if (g.cfg.inFlight > 1 || g.limited) && r.plan == nil {
+	if g.cfg.inFlight > 1 && r.plan == nil {
 		r.plan = g.newPlan(r.order, r.ncool)
 	}
 	if d := g.cfg.maxCall; d > 0 {
