@@ -31,9 +31,9 @@ type engine[Tok any] struct {
 	last    time.Time // when the latest attempt started (several slots)
 	wake    time.Time // when the plan lets the next try start; zero: now or never
 	timer   *time.Timer
-	slot    chan struct{} // a MaxConcurrent slot the call waits for; nil: none
-	slotAt  int           // the entry it is for
-	granted int           // the entry whose slot the call got while waiting; -1: none
+	slot    chan struct{}      // a MaxConcurrent slot the call waits for; nil: none
+	slotAt  int                // the entry it is for
+	granted int                // the entry whose slot the call got while waiting; -1: none
 	started chan *attempt[Tok] // attempts whose Source call returned (several slots)
 	quit    chan struct{}      // closed when the call ends (several slots)
 }
