@@ -88,7 +88,7 @@ func (r *run[Req, Tok]) yieldFast(ctx context.Context, a *attempt[Tok], yield fu
 // stop ends the call of the pull form, however the loop ended.
 func (r *run[Req, Tok]) stop(ctx context.Context) {
 	r.close(ctx)
-	if r.hc != nil || r.g.cfg.observe != nil {
+	if r.hc != nil || r.g.cfg.observe {
 		r.ended(ctx)
 	}
 }

@@ -49,6 +49,7 @@ type attempt[Tok any] struct {
 
 	panicked *errs.PanicError // a panic in the Source call
 	slot     *load            // the provider's count this attempt is in (LeastBusy, MaxConcurrent)
+	vals     *callValues      // with a report: what a nested group's call reads of its context
 }
 
 // What recv found.
@@ -283,8 +284,13 @@ func (a *attempt[Tok]) Done() <-chan struct{}       { return a.ctx.Done() }
 func (a *attempt[Tok]) Err() error                  { return a.ctx.Err() }
 
 func (a *attempt[Tok]) Value(key any) any {
-	if key == (attemptKey{}) {
+	switch key {
+	case attemptKey{}:
 		return &a.info
+	case callKey{}:
+		if a.vals != nil {
+			return a.vals // a reported call: a nested group reports here
+		}
 	}
 	return a.ctx.Value(key)
 }

@@ -78,7 +78,9 @@ func (r *run[Req, Tok]) check(ctx context.Context) {
 	for k, st := range hc.status {
 		if st.Probe {
 			hc.probes = append(hc.probes, hc.names[k])
-			r.emit(Event{Kind: Probe, Provider: hc.names[k]})
+			if g.cfg.observe {
+				r.emit(ctx, Event{Kind: Probe, Provider: hc.names[k]})
+			}
 		}
 	}
 }
@@ -115,10 +117,7 @@ func (r *run[Req, Tok]) outcome(ctx context.Context, a *attempt[Tok], cause erro
 // no probe.
 func (r *run[Req, Tok]) applyDirect(ctx context.Context, a *attempt[Tok], cause error, committed bool) {
 	o := r.judge(ctx, a, cause, committed)
-	var changed func(Change)
-	if r.g.cfg.observe != nil {
-		changed = r.changed
-	}
+	changed := r.changes(ctx)
 	r.g.lstates[r.order[a.idx]].apply(r.g.cfg.policy, &o, time.Time{}, changed)
 }
 
@@ -151,10 +150,7 @@ func (r *run[Req, Tok]) record(ctx context.Context) {
 	if len(hc.probes) > 0 {
 		hc.untried()
 	}
-	var changed func(Change)
-	if r.g.cfg.observe != nil {
-		changed = r.changed
-	}
+	changed := r.changes(ctx)
 	if _, local := r.g.health.(*localHealth); !local {
 		// A store may take its time: the call's end is not its deadline.
 		ctx = context.WithoutCancel(ctx)

@@ -91,7 +91,7 @@ func (r *run[Req, Tok]) commitBy(ctx context.Context, d time.Duration) context.C
 func (r *run[Req, Tok]) take(ctx context.Context, a *attempt[Tok], tok Tok) {
 	if !a.seen {
 		a.seen = true
-		if r.g.cfg.observe != nil {
+		if r.g.cfg.observe {
 			r.event(FirstToken, a, nil, false)
 		}
 	}
@@ -131,7 +131,7 @@ func (r *run[Req, Tok]) hold(a *attempt[Tok], tok Tok) {
 		a.arm(true) // held: relay reads on at once
 	}
 	a.held = append(a.held, tok)
-	if a.contents == 1 && r.g.cfg.observe != nil {
+	if a.contents == 1 && r.g.cfg.observe {
 		r.event(Held, a, nil, false)
 	}
 }
@@ -155,7 +155,7 @@ func (r *run[Req, Tok]) commit(ctx context.Context, a *attempt[Tok], tok Tok) {
 	}
 	r.live = a
 	r.first, r.pending = tok, true
-	if r.g.cfg.observe != nil {
+	if r.g.cfg.observe {
 		r.event(Committed, a, nil, false)
 	}
 	r.settle(ctx, a)
@@ -187,7 +187,7 @@ func (r *run[Req, Tok]) settle(ctx context.Context, won *attempt[Tok]) {
 		}
 		if a != won {
 			r.end(ctx, a, errs.ErrHedgeLost)
-			if r.g.cfg.observe != nil {
+			if r.g.cfg.observe {
 				r.event(HedgeLost, a, errs.ErrHedgeLost, false)
 			}
 		}

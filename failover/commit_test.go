@@ -354,7 +354,7 @@ func TestCommitEventsInOrder(t *testing.T) {
 		if _, err := f.collect(t.Context(), g, "req"); err != nil {
 			t.Fatal(err)
 		}
-		want := []string{"AttemptStarted a", "Held a", "Committed a", "AttemptFailed a", "Resumed a", "AttemptStarted b", "Held b", "Committed b", "CallDone "}
+		want := []string{"CallStarted ", "AttemptStarted a", "Held a", "Committed a", "AttemptFailed a", "Resumed a", "AttemptStarted b", "Held b", "Committed b", "Completed b", "CallDone "}
 		if d := diff(want, kinds); d != "" {
 			t.Errorf("events (-want +got):\n%s", d)
 		}

@@ -13,6 +13,10 @@ type callKey struct{}
 type callValues struct {
 	ignore []string
 	report *Report
+	// parent is the report entry of the attempt whose Source this call
+	// is (a group nested in a reported call): the call reports to it.
+	parent *Report
+	entry  int32
 }
 
 func valuesOf(ctx context.Context) callValues {
@@ -52,9 +56,17 @@ func WithReport(ctx context.Context) (context.Context, *Report) {
 	return context.WithValue(ctx, callKey{}, &v), v.report
 }
 
-// claim returns the report this call should fill in, or nil.
+// claim returns the report this call should fill in, or nil: the one
+// the caller asked for, or, for a group nested in a reported call, a new
+// one linked to the outer attempt's entry.
 func (v callValues) claim() *Report {
 	if r := v.report; r != nil && r.claimed.CompareAndSwap(false, true) {
+		return r
+	}
+	if v.parent != nil {
+		r := &Report{}
+		r.claimed.Store(true)
+		v.parent.nest(v.entry, r)
 		return r
 	}
 	return nil
@@ -68,6 +80,9 @@ type AttemptInfo struct {
 	// Resume is 0 for the call's first phase, and k for the k-th
 	// continuation of a committed stream that failed (see [Resume]).
 	Resume int
+	// Call is the call's identity in its group's events (see
+	// [Event].Call); 0 when the group has no observer.
+	Call uint64
 }
 
 type attemptKey struct{}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 )
 
@@ -47,6 +48,12 @@ const (
 	// attempts of the group in flight (see Provider): no attempt, and no
 	// failure. Attempt is 0.
 	AtLimit
+	// CallStarted: a call began; its providers are about to be tried.
+	// Parent names the attempt of an outer group that made it, if any.
+	CallStarted
+	// Completed: the committed attempt's stream ended cleanly, after
+	// Emitted tokens.
+	Completed
 )
 
 func (k EventKind) String() string {
@@ -77,6 +84,10 @@ func (k EventKind) String() string {
 		return "Deferred"
 	case AtLimit:
 		return "AtLimit"
+	case CallStarted:
+		return "CallStarted"
+	case Completed:
+		return "Completed"
 	}
 	return fmt.Sprintf("EventKind(%d)", uint8(k))
 }
@@ -86,9 +97,16 @@ func (k EventKind) String() string {
 type Event struct {
 	Kind EventKind // what happened; the other fields say to whom
 	Time time.Time // when the group saw it, from time.Now
-	// Call numbers the group's calls from 1, so that an observer can tell
-	// apart the events of concurrent calls.
-	Call       uint64
+	// Call identifies the call among every observed call of the process
+	// (of any group), from 1, so that an observer can tell apart the
+	// events of concurrent calls and tie a nested call to its parent.
+	Call uint64
+	// Parent is the attempt of an outer group's call that made this call
+	// (its Source was this group's Stream or All), with that call's
+	// identity in Parent.Call; zero when the call is not nested in an
+	// observed group.
+	Parent     AttemptInfo
+	Emitted    int           // CallDone, Completed and AttemptFailed after the commit: tokens the caller received
 	Provider   string        // the provider concerned; "" for CallDone
 	Attempt    int           // the provider's try within the call's phase (see Resume), from 1
 	Err        error         // AttemptFailed: the cause; CallDone: the call's error
@@ -105,12 +123,36 @@ type Event struct {
 // concurrently, so fn must be safe for concurrent use, and it holds up
 // the call while it runs: hand slow work to a goroutine of your own. A
 // panic in fn is not recovered. Without an observer no Event is built.
-// Observe panics if fn is nil; of several, the last one counts.
+// A group may have several observers ([Observe], [ObserveContext]): each
+// event goes to each, in the order the options were given. Observe
+// panics if fn is nil.
 func Observe(fn func(Event)) Option {
 	if fn == nil {
 		panic("failover: Observe needs a non-nil function")
 	}
-	return optionFunc(func(c *config) { c.observe = fn })
+	return ObserveContext(func(ctx context.Context, e Event) context.Context {
+		fn(e)
+		return ctx
+	})
+}
+
+// ObserveContext is [Observe] for an observer that also sees, and may
+// extend, the contexts of calls and attempts, as a tracer does. fn gets
+// each event with the context it concerns: the call's for call events
+// (CallStarted, Probe, CooldownStarted, Recovered, AtLimit, CallDone),
+// the attempt's for attempt events (the context its Source was called
+// with). For CallStarted and AttemptStarted the context fn returns,
+// which must be ctx or derived from it, becomes the call's context (its
+// attempts derive from it) or the context the attempt's Source is called
+// with: a span put there is the parent of the provider's own spans, and
+// of the calls of a group nested in it. For other events what fn returns
+// is ignored. Without an observer nothing of this runs. ObserveContext
+// panics if fn is nil.
+func ObserveContext(fn func(ctx context.Context, e Event) context.Context) Option {
+	if fn == nil {
+		panic("failover: ObserveContext needs a non-nil function")
+	}
+	return optionFunc(func(c *config) { c.observers = append(c.observers, fn) })
 }
 
 // LogEvents returns an observer for [Observe] that logs each event through
@@ -148,17 +190,28 @@ func LogEvents(l *slog.Logger) func(Event) {
 			attrs = append(attrs, slog.Duration("first_token", e.FirstToken))
 		case CooldownStarted, Deferred:
 			attrs = append(attrs, slog.Time("until", e.Until))
+		case Completed, CallDone:
+			attrs = append(attrs, slog.Int("emitted", e.Emitted))
+		}
+		if e.Parent.Call != 0 {
+			attrs = append(attrs, slog.Uint64("parent_call", e.Parent.Call), slog.String("parent_provider", e.Parent.Provider))
 		}
 		l.LogAttrs(context.Background(), level, "relay: "+e.Kind.String(), attrs...)
 	}
 }
 
-// changed reports a change of health as an event.
-func (r *run[Req, Tok]) changed(c Change) {
-	if c.Cooling {
-		r.emit(Event{Kind: CooldownStarted, Provider: c.Provider, Until: c.Until})
-	} else {
-		r.emit(Event{Kind: Recovered, Provider: c.Provider})
+// changes returns the function that reports changes of health as events
+// of the call that runs under ctx, or nil without an observer.
+func (r *run[Req, Tok]) changes(ctx context.Context) func(Change) {
+	if !r.g.cfg.observe {
+		return nil
+	}
+	return func(c Change) {
+		if c.Cooling {
+			r.emit(ctx, Event{Kind: CooldownStarted, Provider: c.Provider, Until: c.Until})
+		} else {
+			r.emit(ctx, Event{Kind: Recovered, Provider: c.Provider})
+		}
 	}
 }
 
@@ -170,26 +223,54 @@ func (r *run[Req, Tok]) changed(c Change) {
 func (r *run[Req, Tok]) event(kind EventKind, a *attempt[Tok], err error, goesOn bool) {
 	e := Event{Kind: kind, Provider: a.info.Provider, Attempt: a.info.Number, Err: err, GoesOn: goesOn}
 	switch kind {
-	case AttemptStarted:
-		e.Hedge = a.info.Hedge
 	case FirstToken:
 		e.FirstToken = time.Since(a.began)
 	case Committed:
 		e.FirstToken = a.ttft
+	case Completed, AttemptFailed:
+		if a == r.live {
+			e.Emitted = r.emitted
+		}
 	}
-	r.emit(e)
+	r.emit(a, e)
 }
 
-// emit hands e to the group's observer, if it has one.
-func (r *run[Req, Tok]) emit(e Event) {
-	if fn := r.g.cfg.observe; fn != nil {
-		e.Time = time.Now()
-		e.Call = r.call
-		fn(e)
+// attemptStarted reports an attempt about to start, under the call's
+// context, and returns the context its own derives from: ctx, or what an
+// observer made of it.
+//
+//go:noinline
+func (r *run[Req, Tok]) attemptStarted(ctx context.Context, a *attempt[Tok]) context.Context {
+	return r.emit(ctx, Event{Kind: AttemptStarted, Provider: a.info.Provider, Attempt: a.info.Number, Hedge: a.info.Hedge})
+}
+
+// emit hands e, with the context it concerns, to the group's observers,
+// and returns the context the last of them made of ctx.
+func (r *run[Req, Tok]) emit(ctx context.Context, e Event) context.Context {
+	e.Time = time.Now()
+	e.Call, e.Parent = r.call, r.parent
+	for _, fn := range r.g.cfg.observers {
+		ctx = fn(ctx, e)
 	}
+	return ctx
 }
 
 //go:noinline
-func (r *run[Req, Tok]) callDone() {
-	r.emit(Event{Kind: CallDone, Err: r.err})
+func (r *run[Req, Tok]) callDone(ctx context.Context) {
+	r.emit(ctx, Event{Kind: CallDone, Err: r.err, Emitted: r.emitted})
+}
+
+// callIDs numbers the observed calls of the process.
+var callIDs atomic.Uint64
+
+// observed starts the events of a call: its identity, its parent, and
+// CallStarted, whose observers may give the call its context.
+//
+//go:noinline
+func (r *run[Req, Tok]) observed(ctx context.Context) context.Context {
+	r.call = callIDs.Add(1)
+	if info, ok := AttemptOf(ctx); ok {
+		r.parent = info
+	}
+	return r.emit(ctx, Event{Kind: CallStarted})
 }

@@ -70,7 +70,6 @@ type Group[Req, Tok any] struct {
 	// MaxConcurrent; nil when neither is asked for.
 	loads   []load
 	limited bool // a provider has MaxConcurrent
-	calls   atomic.Uint64
 
 	rngMu sync.Mutex
 	rng   *rand.Rand

@@ -427,13 +427,13 @@ func eventsInOrder(t *testing.T, f form) {
 		want    string
 	}{
 		{"success", [][]script{toks("x")}, false,
-			"AttemptStarted a1, FirstToken a1, Committed a1, CallDone"},
+			"CallStarted, AttemptStarted a1, FirstToken a1, Committed a1, Completed a1, CallDone"},
 		{"failover", [][]script{fails(errA), toks("p")}, false,
-			"AttemptStarted a1, AttemptFailed a1 on, AttemptStarted b1, FirstToken b1, Committed b1, CallDone"},
+			"CallStarted, AttemptStarted a1, AttemptFailed a1 on, AttemptStarted b1, FirstToken b1, Committed b1, Completed b1, CallDone"},
 		{"committed failure", [][]script{{{Tokens: []string{"x"}, Err: errA}}, toks("p")}, false,
-			"AttemptStarted a1, FirstToken a1, Committed a1, AttemptFailed a1, CallDone err"},
+			"CallStarted, AttemptStarted a1, FirstToken a1, Committed a1, AttemptFailed a1, CallDone err"},
 		{"cancellation", [][]script{{{Tokens: []string{"x"}, FirstDelay: time.Hour}}}, true,
-			"AttemptStarted a1, AttemptFailed a1, CallDone err"},
+			"CallStarted, AttemptStarted a1, AttemptFailed a1, CallDone err"},
 	}
 	groups := make([]*failover.Group[string, string], len(kinds))
 	var all []*streamtest.Provider[string, string]

@@ -115,7 +115,7 @@ func (r *run[Req, Tok]) fill(ctx context.Context) bool {
 			now = time.Now()
 		}
 		var changed bool
-		if i, changed = r.pick(now); i < 0 {
+		if i, changed = r.pick(ctx, now); i < 0 {
 			return changed
 		}
 	case r.g.loads != nil && !r.g.loads[r.order[0]].take():
@@ -150,7 +150,7 @@ func (r *run[Req, Tok]) fill(ctx context.Context) bool {
 // at their MaxConcurrent, and claims its slot. It returns -1 when nothing
 // starts now; changed then reports whether it gave the call up or has a
 // slot to start with at the next look.
-func (r *run[Req, Tok]) pick(now time.Time) (i int, changed bool) {
+func (r *run[Req, Tok]) pick(ctx context.Context, now time.Time) (i int, changed bool) {
 	e, pl := &r.eng, r.plan
 	if e.slot != nil {
 		return -1, false // waiting for a slot already
@@ -189,8 +189,8 @@ func (r *run[Req, Tok]) pick(now time.Time) (i int, changed bool) {
 		pl.tries[i].full = true // at its limit: passed over, no failure
 		if t := &pl.tries[i]; !t.passed {
 			t.passed = true
-			if r.g.cfg.observe != nil {
-				r.emit(Event{Kind: AtLimit, Provider: r.g.members[r.order[i]].name})
+			if r.g.cfg.observe {
+				r.emit(ctx, Event{Kind: AtLimit, Provider: r.g.members[r.order[i]].name})
 			}
 		}
 	}
@@ -361,7 +361,7 @@ func (r *run[Req, Tok]) stopAll(ctx context.Context) {
 		r.ran(a.idx)
 		r.end(ctx, a, cause)
 		r.fails = append(r.fails, &errs.AttemptError{Provider: a.info.Provider, Attempt: a.info.Number, Err: cause})
-		if r.g.cfg.observe != nil {
+		if r.g.cfg.observe {
 			r.event(AttemptFailed, a, cause, false)
 		}
 		r.failSeq = append(r.failSeq, a.seq)

@@ -1,6 +1,9 @@
 package failover
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // An Option configures a [Group]. Options are values without type
 // parameters, so the same option works for every Req and Tok. Options that
@@ -32,9 +35,10 @@ type config struct {
 	maxResumes    int           // MaxResumes
 	commitTimeout time.Duration // CommitTimeout
 
-	policy  Policy // Cooldown
-	health  Health // WithHealth
-	observe func(Event)
+	policy    Policy                                         // Cooldown
+	health    Health                                         // WithHealth
+	observers []func(context.Context, Event) context.Context // Observe, ObserveContext
+	observe   bool                                           // resolved: there is an observer
 
 	hedge       bool // Hedge or AdaptiveHedge
 	hedgeDelay  time.Duration
@@ -61,7 +65,8 @@ func (c *config) resolve() {
 			c.inFlight = 2
 		}
 	}
-	c.timed = c.order == orderHealth || c.observe != nil || c.adaptive != nil
+	c.observe = len(c.observers) > 0
+	c.timed = c.order == orderHealth || c.observe || c.adaptive != nil
 }
 
 type optionFunc func(*config)

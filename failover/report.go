@@ -27,6 +27,10 @@ type Attempt struct {
 	Committed  bool          // whether its stream was the one the caller received
 	Resume     int           // 0 for the call's first phase; k for the k-th continuation (see Resume)
 	Err        error         // why it ended; nil for a clean end, context.Canceled (wrapped) when the caller cut it short
+	// Inner is the report of the call this attempt made of a nested
+	// group, when its provider is a group's Stream or All: that group's
+	// attempts, and who served it. Nil for any other provider.
+	Inner *Report
 }
 
 // Served returns the name of the provider whose stream committed, or "" if
@@ -35,6 +39,37 @@ func (r *Report) Served() string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.served
+}
+
+// Path names the providers that served, from this group down through
+// the groups nested in it, joined by "/": "backup-tier/good" when this
+// group's provider "backup-tier" is a group whose provider "good"
+// served. It is Served for a provider that is not a group, and "" if
+// none served.
+func (r *Report) Path() string {
+	r.mu.Lock()
+	path := r.served
+	var inner *Report
+	for i := len(r.attempts) - 1; i >= 0; i-- {
+		if a := r.attempts[i]; a.Committed {
+			inner = a.Inner
+			break
+		}
+	}
+	r.mu.Unlock()
+	if inner != nil {
+		if p := inner.Path(); p != "" {
+			path += "/" + p
+		}
+	}
+	return path
+}
+
+// nest links the report of a nested group's call to attempt i.
+func (r *Report) nest(i int32, inner *Report) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.attempts[i].Inner = inner
 }
 
 // Cooling returns the providers that this call tried last, after every

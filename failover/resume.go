@@ -120,7 +120,7 @@ func (r *run[Req, Tok]) continueWith(failed *attempt[Tok], req Req) {
 	r.pending, r.heldPos = false, 0
 	e := &r.eng
 	e.want, e.noHedge, e.unpaid, e.wake = 1, false, false, time.Time{}
-	if r.g.cfg.observe != nil {
+	if r.g.cfg.observe {
 		r.event(Resumed, failed, r.res.failures[len(r.res.failures)-1].Err, true)
 	}
 	// The next step starts the continuation's first attempt: fill sees a

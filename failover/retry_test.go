@@ -191,11 +191,13 @@ func TestDeadlines(t *testing.T) {
 	t.Run("when no provider can be tried before the deadline the call ends at once", func(t *testing.T) {
 		t.Parallel()
 		eachForm(t, func(t *testing.T, f form) {
-			fs := fakes([]script{{Err: errA, FirstDelay: time.Second}}, fails(errs.RetryAfter(errB, 10*time.Second)))
+			// a's hint and b's both end past the deadline (a jittered
+			// backoff would only be likely to).
+			fs := fakes([]script{{Err: errs.RetryAfter(errA, time.Hour), FirstDelay: time.Second}}, fails(errs.RetryAfter(errB, 10*time.Second)))
 			ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
 			defer cancel()
 			t0 := time.Now()
-			_, err := f.collect(ctx, failover.New(providers(fs), failover.Attempts(2), failover.Backoff(time.Hour, time.Hour)), "req")
+			_, err := f.collect(ctx, failover.New(providers(fs), failover.Attempts(2), failover.MaxRetryAfter(2*time.Hour)), "req")
 			took := time.Since(t0)
 			waitAll(fs)
 			var fe *errs.FailoverError

@@ -33,7 +33,9 @@ type run[Req, Tok any] struct {
 	// provider cooling: each attempt's outcome goes straight to its
 	// provider's health as the attempt ends.
 	direct bool
-	call   uint64 // the call's number, for events
+	call   uint64      // the call's identity, for events
+	parent AttemptInfo // the outer attempt that made the call, for events
+	ignore []string    // with a report: the caller's ignore list
 
 	// Tokens to hand out before reading on: the committed attempt's held
 	// tokens that were not content, then the token that committed.
@@ -71,6 +73,9 @@ func (g *Group[Req, Tok]) begin(ctx context.Context, req Req) (*run[Req, Tok], c
 	v := valuesOf(ctx)
 	r.rep = v.claim()
 	ign := v.ignore
+	if r.rep != nil {
+		r.ignore = ign // for a nested group's calls
+	}
 	r.order = r.obuf[:0]
 	for i := range g.members {
 		m := &g.members[i]
@@ -88,8 +93,8 @@ func (g *Group[Req, Tok]) begin(ctx context.Context, req Req) (*run[Req, Tok], c
 	if g.cfg.order != orderGiven {
 		g.arrange(r.order)
 	}
-	if g.cfg.observe != nil {
-		r.call = g.calls.Add(1)
+	if g.cfg.observe {
+		ctx = r.observed(ctx)
 	}
 	if g.health != nil {
 		r.check(ctx)
@@ -221,7 +226,7 @@ func (r *run[Req, Tok]) failPre(ctx context.Context, a *attempt[Tok], cause erro
 	} else {
 		r.decide(ctx, int(a.idx), cause)
 	}
-	if r.g.cfg.observe != nil {
+	if r.g.cfg.observe {
 		r.event(AttemptFailed, a, cause, !r.done)
 	}
 	if r.direct {
@@ -244,8 +249,8 @@ func (r *run[Req, Tok]) hint(ctx context.Context, a *attempt[Tok], hint time.Dur
 		return // a longer hint cools the provider down when the call ends
 	}
 	r.g.health.Defer(ctx, a.info.Provider, at)
-	if r.g.cfg.observe != nil {
-		r.emit(Event{Kind: Deferred, Provider: a.info.Provider, Attempt: a.info.Number, Err: cause, Until: at})
+	if r.g.cfg.observe {
+		r.emit(a, Event{Kind: Deferred, Provider: a.info.Provider, Attempt: a.info.Number, Err: cause, Until: at})
 	}
 }
 
@@ -258,7 +263,7 @@ func (r *run[Req, Tok]) giveUp(why error) {
 // failLive ends the committed attempt with cause.
 func (r *run[Req, Tok]) failLive(ctx context.Context, a *attempt[Tok], cause error) error {
 	r.end(ctx, a, cause)
-	if r.g.cfg.observe != nil {
+	if r.g.cfg.observe {
 		r.event(AttemptFailed, a, cause, false)
 	}
 	if r.direct {
@@ -288,6 +293,9 @@ func (r *run[Req, Tok]) close(ctx context.Context) {
 		cause = ctxErr(ctx)
 	}
 	if a := r.live; a != nil && r.clean {
+		if r.g.cfg.observe {
+			r.event(Completed, a, nil, false)
+		}
 		r.end(ctx, a, nil)
 		if r.direct {
 			r.applyDirect(ctx, a, nil, true)
@@ -318,8 +326,8 @@ func (r *run[Req, Tok]) ended(ctx context.Context) {
 	if r.hc != nil {
 		r.record(ctx)
 	}
-	if r.g.cfg.observe != nil {
-		r.callDone()
+	if r.g.cfg.observe {
+		r.callDone(ctx)
 	}
 }
 

@@ -13,7 +13,11 @@ func (r *run[Req, Tok]) start(ctx context.Context, i int) {
 	e := &r.eng
 	a := r.newAttempt(i)
 	// The context is made here, not in newAttempt: see bench/doc.go.
-	a.ctx, a.cancel = context.WithCancelCause(ctx)
+	base := ctx
+	if r.g.cfg.observe {
+		base = r.attemptStarted(ctx, a) // an observer may extend it
+	}
+	a.ctx, a.cancel = context.WithCancelCause(base)
 	if r.g.loads != nil {
 		r.held(a) // the caller claimed its slot
 	}
@@ -68,7 +72,7 @@ func (r *run[Req, Tok]) newAttempt(i int) *attempt[Tok] {
 		a.info.Number = int(r.plan.tries[i].n)
 	}
 	a.info.Provider, a.idx = r.g.members[r.order[i]].name, int32(i)
-	a.info.Hedge, a.info.Resume = r.eng.n > 0, r.resumes
+	a.info.Hedge, a.info.Resume, a.info.Call = r.eng.n > 0, r.resumes, r.call
 	return a
 }
 
@@ -96,9 +100,6 @@ func (r *run[Req, Tok]) extras(a *attempt[Tok], m *member[Req, Tok]) {
 	if r.g.cfg.timed {
 		a.began = time.Now()
 	}
-	if r.g.cfg.observe != nil {
-		r.event(AttemptStarted, a, nil, false)
-	}
 }
 
 // call calls the provider's Source, catching a panic in it.
@@ -110,6 +111,7 @@ func call[Req, Tok any](a *attempt[Tok], src func(context.Context, Req) (<-chan 
 //go:noinline
 func (r *run[Req, Tok]) reportStart(a *attempt[Tok]) {
 	a.rep = r.rep.add(Attempt{Provider: a.info.Provider, Number: a.info.Number, Start: time.Now(), Resume: a.info.Resume})
+	a.vals = &callValues{ignore: r.ignore, parent: r.rep, entry: a.rep}
 }
 
 // begun takes an attempt whose Source call returned: ready to be read,

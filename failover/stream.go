@@ -55,7 +55,7 @@ func (r *run[Req, Tok]) pump(ctx context.Context, out chan<- Tok, errc chan<- er
 	r.launch(ctx) // at the top of the stack: see bench/doc.go
 	err := r.forward(ctx, out)
 	r.close(ctx)
-	if r.hc != nil || r.g.cfg.observe != nil {
+	if r.hc != nil || r.g.cfg.observe {
 		r.ended(ctx)
 	}
 	if err != nil {
