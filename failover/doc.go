@@ -40,6 +40,13 @@
 //
 // # Retry policy
 //
+// Providers fail in different ways, and each wants its own answer: a rate
+// limit (429 with Retry-After) wants a wait and another try of the same
+// provider; an overload wants a jittered backoff, so that callers do not
+// retry in lockstep; an authentication failure wants the next provider at
+// once; a malformed request wants the call to stop, since every provider
+// will refuse it. Retrying blindly turns an outage into a retry storm.
+//
 // Each failed attempt before the commit is classified ([Classify], by
 // default [DefaultClass]): [Retry] the provider while it has tries left,
 // move to the [NextProvider] at once, or [Stop] the call. Tries of one
@@ -52,6 +59,18 @@
 // gives that provider up for the call and moves on to one it can try now,
 // or ends the call at once with [errs.ErrDeadline]. [RetryBudget] bounds
 // the extra attempts that all calls of a group add during an outage.
+// When every attempt of a call failed with a hint, its
+// [*errs.FailoverError] carries the earliest time one may be tried again
+// (RetryAt), which [errs.RetryAfterHint] reports: an outer group defers
+// the whole nested group by it. A group that keeps health keeps a hint
+// for every call (see [Cooldown]).
+//
+// For providers over HTTP, [HTTPClass] classifies [*errs.StatusError]:
+// 408, 429, 5xx and 529 retry, 401, 403 and 404 move to the next
+// provider, 400, 413 and 422 stop the call. The program
+// internal/examples/ratelimit shows a 429 deferred while the call moves
+// on, an authentication failure given up for the call, and the call
+// coming back to the rate-limited provider once its hint has passed.
 //
 // A group nested inside another is one provider of it: its failure, a
 // [*errs.FailoverError], is one failed attempt, classified by that error
@@ -87,11 +106,16 @@
 //
 // A group can remember how its providers fare: [Cooldown] moves a
 // provider that keeps failing to the end of every call's order for a
-// while, then lets one call probe it; [ByHealth] orders by recent success
-// and time to first token. Both keep their counts in a [Health], in
-// process by default ([NewHealth]) or shared ([WithHealth]). [Observe]
-// reports every event of every call, and [LogEvents] logs them through
-// log/slog.
+// while, then lets one call probe it, and keeps a provider's Retry-After
+// hint for every call until it passes; [ByHealth] orders by recent
+// success and time to first token. They keep their counts in a [Health],
+// in process by default ([NewHealth]) or shared ([WithHealth]), such as
+// the Redis one of failover/redishealth; failover/healthtest is the
+// conformance kit every Health passes. [LeastBusy] orders by the group's
+// attempts in flight, and a [Provider]'s MaxConcurrent caps them.
+// [Observe] reports every event of every call, [LogEvents] logs them
+// through log/slog, and [ObserveContext] lets a tracer (such as
+// failover/relayotel) put its spans in each call's and attempt's context.
 //
 // # Timeouts
 //

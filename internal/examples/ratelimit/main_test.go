@@ -16,9 +16,3 @@ func TestOutput(t *testing.T) {
   primary try 2 at +200ms: served
 `)
 }
-
-// TestREADMEShowsThisProgram keeps the README's policy example identical
-// to this program, so the README's example is one that runs.
-func TestREADMEShowsThisProgram(t *testing.T) {
-	exampletest.InREADME(t, "main.go")
-}

@@ -12,9 +12,3 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 func TestOutput(t *testing.T) {
 	exampletest.Output(t, run, exampletest.File(t, "testdata/output.txt"))
 }
-
-// TestREADMEShowsThisProgram keeps the README's resume example identical
-// to this program, and its output to this program's.
-func TestREADMEShowsThisProgram(t *testing.T) {
-	exampletest.InREADME(t, "main.go", "testdata/output.txt")
-}
