@@ -3,6 +3,7 @@
 //
 //	cd bench && go run ./cmd/report              # -count 10, about 18 minutes
 //	cd bench && go run ./cmd/report -count 3 -raw out.txt
+//	cd bench && go run ./cmd/report -readme README.md  # the tables of bench/README.md
 //
 // Every figure is the median over -count runs, and every ratio compares
 // two benchmarks of the same run, so a noisy machine shifts both sides.
@@ -31,6 +32,7 @@ func main() {
 	bench := flag.String("bench", ".", "go test -bench pattern")
 	raw := flag.String("raw", "", "also write the raw benchmark output to this file")
 	in := flag.String("in", "", "read raw benchmark output from this file instead of running")
+	readme := flag.String("readme", "", "also write the tables, with how to make them again, to this file (bench/README.md)")
 	oneCore := flag.Bool("onecore", true, "also run the per-token benchmarks with GOMAXPROCS=1")
 	flag.Parse()
 
@@ -69,7 +71,33 @@ func main() {
 	}
 	r := parse(out)
 	r.print(os.Stdout)
+	if *readme != "" {
+		var b bytes.Buffer
+		fmt.Fprint(&b, readmeHead)
+		r.print(&b)
+		if err := os.WriteFile(*readme, b.Bytes(), 0o644); err != nil {
+			fail(err)
+		}
+	}
 }
+
+// readmeHead opens bench/README.md, above the tables.
+const readmeHead = `# relay's benchmarks
+
+relay sits on the path of every token, so its cost is measured beside the
+physical limits and its peers, in the same run: a direct read of a
+provider's channel, a minimal hand-written forwarder, a bare provider
+call, and failsafe-go's retry and fallback. Every row below comes from
+one run of the report on a shared 2-core machine; ratios compare
+benchmarks of the same round (the median of the per-round ratios), so a
+noisy machine shifts both sides. To make these tables again:
+
+` + "```sh\ncd bench && go run ./cmd/report -readme README.md   # about 18 minutes\n```" + `
+
+The raw output can be compared across runs with benchstat:
+` + "`go run ./cmd/report -raw new.txt`" + `, then ` + "`benchstat old.txt new.txt`" + `.
+
+`
 
 func goTest(w io.Writer, args []string) {
 	fmt.Fprintf(os.Stderr, "running go %s\n", strings.Join(args, " "))
