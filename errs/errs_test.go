@@ -123,9 +123,14 @@ func TestUnwrapReachesEveryCause(t *testing.T) {
 	if errs.IsPermanent(fe) {
 		t.Errorf("IsPermanent(FailoverError) = true through an attempt, want its Err only")
 	}
-	marked := &errs.CommittedError{Provider: "x", Emitted: 1, Err: errs.RetryAfter(errs.Permanent(errDown), time.Second)}
-	if _, hinted := errs.RetryAfterHint(marked); errs.IsPermanent(marked) || hinted || !errors.Is(marked, errDown) {
-		t.Errorf("a CommittedError's marks leak out (IsPermanent %v, hinted %v), or its cause is lost", errs.IsPermanent(marked), hinted)
+	mark := errs.RetryAfter(errs.Permanent(errDown), time.Second)
+	for _, marked := range []error{
+		&errs.CommittedError{Provider: "x", Emitted: 1, Err: mark},
+		&errs.ResumeError{Emitted: 1, Resumes: 1, Failures: []*errs.CommittedError{{Provider: "x", Emitted: 1, Err: errDown}}, Err: mark},
+	} {
+		if _, hinted := errs.RetryAfterHint(marked); errs.IsPermanent(marked) || hinted || !errors.Is(marked, errDown) {
+			t.Errorf("a %T's marks leak out (IsPermanent %v, hinted %v), or its cause is lost", marked, errs.IsPermanent(marked), hinted)
+		}
 	}
 	ce := &errs.CommittedError{Provider: "a", Emitted: 1, Err: errs.ErrIdleTimeout}
 	if !errors.Is(ce, errs.ErrIdleTimeout) {

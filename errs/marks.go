@@ -3,10 +3,10 @@ package errs
 // findMark returns the first error of type T in err's chain. It walks the
 // chain as errors.As does, with two exceptions: inside a [*FailoverError]
 // it looks only at its own hint (RetryAt) and at Err, why that call
-// stopped, and never at its attempts;
-// and it never looks inside a [*CommittedError]. A failed group is one
-// failed attempt of whoever called it; the marks on its own attempts
-// steered that group and stay inside it, whether it had committed or not.
+// stopped, and never at its attempts; and it never looks inside a
+// [*CommittedError] or a [*ResumeError]. A failed group is one failed
+// attempt of whoever called it; the marks on its own attempts steered
+// that group and stay inside it, whether it had committed or not.
 func findMark[T error](err error) (T, bool) {
 	var zero T
 	for err != nil {
@@ -22,7 +22,7 @@ func findMark[T error](err error) (T, bool) {
 				}
 			}
 			err = e.Err
-		case *CommittedError:
+		case *CommittedError, *ResumeError:
 			return zero, false
 		case interface{ Unwrap() error }:
 			err = e.Unwrap()

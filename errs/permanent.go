@@ -15,9 +15,9 @@ func Permanent(err error) error {
 // [Permanent]. Inside a [*FailoverError] it looks only at Err (why that
 // call stopped), never at the attempts: a nested group that moved past a
 // Permanent error on one of its providers is not itself Permanent, while
-// one that stopped for it is. It never looks inside a [*CommittedError]:
-// a nested group whose committed stream failed is one failed attempt of
-// its caller, whatever marked the failure.
+// one that stopped for it is. It never looks inside a [*CommittedError]
+// or a [*ResumeError]: a nested group whose committed stream failed is
+// one failed attempt of its caller, whatever marked the failure.
 func IsPermanent(err error) bool {
 	_, ok := findMark[*permanentError](err)
 	return ok

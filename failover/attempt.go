@@ -291,6 +291,8 @@ func (a *attempt[Tok]) Value(key any) any {
 		if a.vals != nil {
 			return a.vals // a reported call: a nested group reports here
 		}
+	case limitsKey{}:
+		return nil // the call's limits are a nested group's caller's
 	}
 	return a.ctx.Value(key)
 }

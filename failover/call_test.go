@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -764,4 +765,59 @@ func TestACallWhoseEveryAttemptAskedToWaitSaysWhen(t *testing.T) {
 		waitAll(fs)
 		waitAll(fs2)
 	})
+}
+
+func TestAnOuterGroupsLimitIsItsInnerGroupsCallersCancellation(t *testing.T) {
+	t.Parallel()
+	for _, limit := range []failover.Option{failover.MaxCallTime(time.Second), failover.CommitTimeout(time.Second)} {
+		eachForm(t, func(t *testing.T, f form) {
+			// The outer group's limit ends the inner group's call: to the
+			// inner group that is its caller's cancellation, neither its
+			// own limit nor its provider's failure.
+			fs := fakes([]script{{Stall: true}})
+			var mu sync.Mutex
+			var cooled []string
+			inner := failover.New(providers(fs), failover.Cooldown(1, time.Minute), failover.Observe(func(e failover.Event) {
+				if e.Kind == failover.CooldownStarted {
+					mu.Lock()
+					cooled = append(cooled, e.Provider)
+					mu.Unlock()
+				}
+			}))
+			var innerErr, innerCtxErr error
+			src := func(ctx context.Context, req string) (<-chan string, <-chan error) {
+				out, errc := inner.Stream(ctx, req)
+				seen := make(chan error, 1)
+				go func() { // the inner call's own outcome, passed on
+					err := <-errc
+					mu.Lock()
+					innerErr, innerCtxErr = err, ctx.Err()
+					mu.Unlock()
+					if err != nil {
+						seen <- err
+					}
+					close(seen)
+				}()
+				return out, seen
+			}
+			outer := failover.New([]failover.Provider[string, string]{{Name: "tier", Source: src}}, limit)
+			_, err := f.collect(t.Context(), outer, "req")
+			if !errors.Is(err, errs.ErrCallTimeout) && !errors.Is(err, errs.ErrCommitTimeout) {
+				t.Fatalf("err = %v, want the outer group's limit", err)
+			}
+			if strings.Contains(err.Error(), "own error") {
+				t.Errorf("the inner call's reaction to the outer limit reads as the provider's own error:\n%v", err)
+			}
+			synctest.Wait()
+			waitAll(fs)
+			mu.Lock()
+			defer mu.Unlock()
+			if len(cooled) > 0 {
+				t.Errorf("the inner group cooled %v down for its caller's limit", cooled)
+			}
+			if innerCtxErr == nil || !errors.Is(innerErr, innerCtxErr) {
+				t.Errorf("the inner call ended with %v, want an error for which errors.Is(err, %v) holds", innerErr, innerCtxErr)
+			}
+		})
+	}
 }

@@ -74,9 +74,9 @@ func CommitTimeout(d time.Duration) Option {
 // commitBy bounds the time until the call's first commit: past d, the
 // call's context ends with ErrCommitTimeout as its cause. commit stops the
 // timer.
-func (r *run[Req, Tok]) commitBy(ctx context.Context, d time.Duration) context.Context {
+func (r *run[Req, Tok]) commitBy(ctx context.Context, d time.Duration, owner *limitOwner) context.Context {
 	ctx, cancel := context.WithCancelCause(ctx)
-	r.commitT = time.AfterFunc(d, func() { cancel(&limitHit{errs.ErrCommitTimeout, "nothing committed within", d}) })
+	r.commitT = time.AfterFunc(d, func() { cancel(&limitHit{errs.ErrCommitTimeout, "nothing committed within", d, owner}) })
 	prev := r.stopCall
 	r.stopCall = func() {
 		cancel(nil)

@@ -711,3 +711,26 @@ func TestAHintReachesOtherCallsWhenTheAttemptFails(t *testing.T) {
 		b.Wait()
 	})
 }
+
+func TestAHedgedCallsLimitCoolsDownEveryHungAttempt(t *testing.T) {
+	t.Parallel()
+	eachForm(t, func(t *testing.T, f form) {
+		// a and b both hang, side by side; the commit timeout ends them
+		// both, and both cool down, not only the one whose end the call
+		// saw first.
+		fs := fakes([]script{{Stall: true}}, []script{{Stall: true}}, toks("c"))
+		g := failover.New(providers(fs), failover.Hedge(0), failover.MaxInFlight(2),
+			failover.CommitTimeout(time.Second), failover.Cooldown(1, time.Minute))
+		if _, err := f.collect(t.Context(), g, "req"); !errors.Is(err, errs.ErrCommitTimeout) {
+			t.Fatalf("err = %v, want the commit timeout", err)
+		}
+		ctx, rep := failover.WithReport(t.Context())
+		if got, err := f.collect(ctx, g, "req"); err != nil || diff([]string{"c"}, got) != "" {
+			t.Fatalf("the next call: %q, %v", got, err)
+		}
+		if d := diff([]string{"a", "b"}, rep.Cooling()); d != "" {
+			t.Errorf("cooling after both hung past the commit timeout (-want +got):\n%s", d)
+		}
+		waitAll(fs)
+	})
+}

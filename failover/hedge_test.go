@@ -682,3 +682,40 @@ func TestHedgeKeepsMoreThanFourAttemptsInFlight(t *testing.T) {
 		waitAll(fs)
 	})
 }
+
+func TestMoreThanFourSlotsPassANilInterfaceToken(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		src := func(ctx context.Context, req string) (<-chan any, <-chan error) {
+			return stream.FromSlice[string]([]any{nil, "b"}, nil)(ctx, req)
+		}
+		g := failover.New([]failover.Provider[string, any]{{Name: "a", Source: src}, {Name: "b", Source: src}},
+			failover.Hedge(time.Second), failover.MaxInFlight(5))
+		got, err := stream.Collect(t.Context(), g.Stream, "req")
+		if err != nil || len(got) != 2 || got[0] != nil || got[1] != "b" {
+			t.Errorf("got %v, %v; want nil then b", got, err)
+		}
+	})
+}
+
+func TestAFailureIsReplacedWhateverTheHedgeBudget(t *testing.T) {
+	t.Parallel()
+	eachForm(t, func(t *testing.T, f form) {
+		// A hedge was due (30ms) while a waited out its Retry-After; then b
+		// fails and nothing is in flight: a's second try replaces it when
+		// its hint has passed, and the empty hedge budget has no say.
+		a := streamtest.New[string](script{Err: errs.RetryAfter(errA, 150*time.Millisecond)}, script{Tokens: []string{"a2"}})
+		b := streamtest.New[string](script{FirstDelay: 100 * time.Millisecond, Err: errB})
+		g := failover.New([]failover.Provider[string, string]{{Name: "a", Source: a.Source, Attempts: 2}, {Name: "b", Source: b.Source}},
+			failover.Hedge(30*time.Millisecond), failover.MaxInFlight(2), failover.HedgeBudget(0))
+		ctx, cancel := context.WithTimeout(t.Context(), time.Second)
+		defer cancel()
+		start := time.Now()
+		got, err := f.collect(ctx, g, "req")
+		if err != nil || diff([]string{"a2"}, got) != "" || time.Since(start) != 150*time.Millisecond {
+			t.Errorf("got %q, %v after %v; want a2 at 150ms", got, err, time.Since(start))
+		}
+		a.Wait()
+		b.Wait()
+	})
+}

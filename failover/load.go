@@ -135,3 +135,32 @@ func (a *attempt[Tok]) free() {
 		l.release()
 	}
 }
+
+// queue waits for a slot of the provider at entry k: at once if one is
+// free (it reports true: the next look starts it), or through the
+// engine's wait.
+func (r *run[Req, Tok]) queue(k int) bool {
+	ch := r.g.loads[r.order[k]].wait()
+	if ch == nil {
+		r.eng.granted = k
+		return true
+	}
+	r.eng.slot, r.eng.slotAt = ch, k
+	return false
+}
+
+// unclaim gives back the slot claimed for entry i when its try does not
+// start after all.
+func (r *run[Req, Tok]) unclaim(i int) {
+	if r.g.loads != nil {
+		r.g.loads[r.order[i]].release()
+	}
+}
+
+// leaveQueue stops waiting for a slot, when the call ends meanwhile.
+func (r *run[Req, Tok]) leaveQueue() {
+	if e := &r.eng; e.slot != nil {
+		r.g.loads[r.order[e.slotAt]].leave(e.slot)
+		e.slot = nil
+	}
+}

@@ -99,6 +99,11 @@ func (r *run[Req, Tok]) fill(ctx context.Context) bool {
 		}
 	}
 	e.wake = time.Time{}
+	if e.n == 0 {
+		// Nothing in flight: whatever was wanted beside it is moot, and
+		// the next start replaces a failure, which no hedge pays for.
+		e.want, e.unpaid = 1, false
+	}
 	if e.n >= e.want {
 		return false
 	}
@@ -193,35 +198,6 @@ func (r *run[Req, Tok]) pick(ctx context.Context, now time.Time) (i int, changed
 				r.emit(ctx, Event{Kind: AtLimit, Provider: r.g.members[r.order[i]].name})
 			}
 		}
-	}
-}
-
-// queue waits for a slot of the provider at entry k: at once if one is
-// free (it reports true: the next look starts it), or through the
-// engine's wait.
-func (r *run[Req, Tok]) queue(k int) bool {
-	ch := r.g.loads[r.order[k]].wait()
-	if ch == nil {
-		r.eng.granted = k
-		return true
-	}
-	r.eng.slot, r.eng.slotAt = ch, k
-	return false
-}
-
-// unclaim gives back the slot claimed for entry i when its try does not
-// start after all.
-func (r *run[Req, Tok]) unclaim(i int) {
-	if r.g.loads != nil {
-		r.g.loads[r.order[i]].release()
-	}
-}
-
-// leaveQueue stops waiting for a slot, when the call ends meanwhile.
-func (r *run[Req, Tok]) leaveQueue() {
-	if e := &r.eng; e.slot != nil {
-		r.g.loads[r.order[e.slotAt]].leave(e.slot)
-		e.slot = nil
 	}
 }
 
@@ -363,6 +339,9 @@ func (r *run[Req, Tok]) stopAll(ctx context.Context) {
 		r.fails = append(r.fails, &errs.AttemptError{Provider: a.info.Provider, Attempt: a.info.Number, Err: cause})
 		if r.g.cfg.observe {
 			r.event(AttemptFailed, a, cause, false)
+		}
+		if r.direct {
+			r.applyDirect(ctx, a, cause, false)
 		}
 		r.failSeq = append(r.failSeq, a.seq)
 	}

@@ -256,3 +256,23 @@ func backoffCeiling(base, max time.Duration, n int) time.Duration {
 	}
 	return min(ceil, max)
 }
+
+// hint notes an attempt's Retry-After hint: for the call's own hint, should
+// every attempt give one, and, when the group keeps health and will wait
+// for such a hint, for every call of the group at once.
+//
+//go:noinline
+func (r *run[Req, Tok]) hint(ctx context.Context, a *attempt[Tok], hint time.Duration, cause error) {
+	at := time.Now().Add(hint)
+	if r.hinted == 0 || at.Before(r.retryAt) {
+		r.retryAt = at
+	}
+	r.hinted++
+	if r.g.health == nil || hint > r.g.cfg.maxRetryAfter || hint <= 0 {
+		return // a longer hint cools the provider down when the call ends
+	}
+	r.g.health.Defer(ctx, a.info.Provider, at)
+	if r.g.cfg.observe {
+		r.emit(a, Event{Kind: Deferred, Provider: a.info.Provider, Attempt: a.info.Number, Err: cause, Until: at})
+	}
+}

@@ -111,14 +111,21 @@ func (g *Group[Req, Tok]) begin(ctx context.Context, req Req) (*run[Req, Tok], c
 	if g.cfg.inFlight > 1 && r.plan == nil {
 		r.plan = g.newPlan(r.order, r.ncool)
 	}
+	var owner *limitOwner
+	if g.cfg.maxCall > 0 || g.cfg.commitTimeout > 0 {
+		owner = new(limitOwner)
+	}
 	if d := g.cfg.maxCall; d > 0 {
-		ctx, r.stopCall = context.WithTimeoutCause(ctx, d, &limitHit{errs.ErrCallTimeout, "the call ran longer than", d})
+		ctx, r.stopCall = context.WithTimeoutCause(ctx, d, &limitHit{errs.ErrCallTimeout, "the call ran longer than", d, owner})
 	}
 	if g.resume != nil {
 		r.res = &resumption[Req, Tok]{req: req}
 	}
 	if d := g.cfg.commitTimeout; d > 0 {
-		ctx = r.commitBy(ctx, d)
+		ctx = r.commitBy(ctx, d, owner)
+	}
+	if owner != nil {
+		ctx = own(ctx, owner)
 	}
 	return r, ctx, nil
 }
@@ -234,26 +241,6 @@ func (r *run[Req, Tok]) failPre(ctx context.Context, a *attempt[Tok], cause erro
 	}
 }
 
-// hint notes an attempt's Retry-After hint: for the call's own hint, should
-// every attempt give one, and, when the group keeps health and will wait
-// for such a hint, for every call of the group at once.
-//
-//go:noinline
-func (r *run[Req, Tok]) hint(ctx context.Context, a *attempt[Tok], hint time.Duration, cause error) {
-	at := time.Now().Add(hint)
-	if r.hinted == 0 || at.Before(r.retryAt) {
-		r.retryAt = at
-	}
-	r.hinted++
-	if r.g.health == nil || hint > r.g.cfg.maxRetryAfter || hint <= 0 {
-		return // a longer hint cools the provider down when the call ends
-	}
-	r.g.health.Defer(ctx, a.info.Provider, at)
-	if r.g.cfg.observe {
-		r.emit(a, Event{Kind: Deferred, Provider: a.info.Provider, Attempt: a.info.Number, Err: cause, Until: at})
-	}
-}
-
 // giveUp ends a call that committed nothing: the one place a call gives
 // up. why is why it stopped early, nil when it ran out of tries.
 func (r *run[Req, Tok]) giveUp(why error) {
@@ -307,7 +294,12 @@ func (r *run[Req, Tok]) close(ctx context.Context) {
 		r.live = nil
 	}
 	r.leaveQueue()
-	r.eng.close(func(a *attempt[Tok]) { r.end(ctx, a, cause) })
+	r.eng.close(func(a *attempt[Tok]) {
+		r.end(ctx, a, cause)
+		if r.direct {
+			r.applyDirect(ctx, a, cause, false)
+		}
+	})
 	if !r.done {
 		r.done, r.err = true, cause // the caller cut the call short
 	}

@@ -68,31 +68,55 @@ func MaxCallTime(d time.Duration) Option {
 // errs.ErrCallTimeout, and what ran past it. It stands in for the
 // context's error, which would suggest that the caller's context ended.
 type limitHit struct {
-	err  error
-	what string // "the call ran longer than"
-	d    time.Duration
+	err   error
+	what  string // "the call ran longer than"
+	d     time.Duration
+	owner *limitOwner // the call whose limit it is
 }
 
 func (e *limitHit) Error() string { return fmt.Sprintf("%v: %s %v", e.err, e.what, e.d) }
 func (e *limitHit) Unwrap() error { return e.err }
 
-// limited reports whether ctx ended for one of the group's own limits
-// rather than the caller's.
-func limited(ctx context.Context) bool {
-	var limit *limitHit
-	return errors.As(context.Cause(ctx), &limit)
+// limitsKey is the context key of a call's own limits: the value is the
+// *limitOwner its limitHits name. An attempt's context hides it, so that
+// a group nested in the call takes the outer call's limits for what they
+// are to it: its caller's cancellation.
+type limitsKey struct{}
+
+// limitOwner tells one call's limits from another's. It is never empty,
+// so that no two owners share an address.
+type limitOwner struct{ _ byte }
+
+// own marks ctx as the context of a call whose limits name owner.
+func own(ctx context.Context, owner *limitOwner) context.Context {
+	return context.WithValue(ctx, limitsKey{}, owner)
 }
 
-// ctxErr is why ctx ended: the call's own timeout, or the caller's context
+// ownLimit returns the call's own limit that ended ctx, if one did.
+func ownLimit(ctx context.Context) (*limitHit, bool) {
+	var limit *limitHit
+	if !errors.As(context.Cause(ctx), &limit) || limit.owner == nil {
+		return nil, false
+	}
+	owner, _ := ctx.Value(limitsKey{}).(*limitOwner)
+	return limit, owner == limit.owner
+}
+
+// limited reports whether ctx ended for one of the call's own limits
+// rather than the caller's (an outer group's limit is the caller's).
+func limited(ctx context.Context) bool {
+	_, ok := ownLimit(ctx)
+	return ok
+}
+
+// ctxErr is why ctx ended: the call's own limit, or the caller's context
 // error with its cause when the caller gave one.
 func ctxErr(ctx context.Context) error {
-	err := ctx.Err()
-	c := context.Cause(ctx)
-	var limit *limitHit
-	if errors.As(c, &limit) {
-		return c
+	if limit, ok := ownLimit(ctx); ok {
+		return limit
 	}
-	if c != nil && c != err {
+	err := ctx.Err()
+	if c := context.Cause(ctx); c != nil && c != err {
 		return fmt.Errorf("%w: %w", err, c)
 	}
 	return err

@@ -168,8 +168,8 @@ func (r *run[Req, Tok]) selectN(ctx context.Context, tick <-chan time.Time) (w w
 		switch chosen % 3 {
 		case 0:
 			w.ev = evToken
-			if ok {
-				w.tok = v.Interface().(Tok)
+			if x := v.Interface(); ok && x != nil {
+				w.tok = x.(Tok) // a nil of an interface Tok stays the zero Tok
 			}
 		case 1:
 			w.ev = evMore
