@@ -85,6 +85,16 @@ func (r *run[Req, Tok]) check(ctx context.Context) {
 	}
 }
 
+// coolingNow reports whether the provider at entry i of the order cools
+// down now, as far as the group's in-process health says, and the call
+// does not hold its probe.
+func (r *run[Req, Tok]) coolingNow(i int) bool {
+	if r.g.lstates == nil || r.g.lstates[r.order[i]].until.Load() == 0 {
+		return false
+	}
+	return r.hc == nil || !slices.Contains(r.hc.probes, r.g.members[r.order[i]].name)
+}
+
 // rotateToEnd moves entry k of the order (and its health) to the end.
 func (r *run[Req, Tok]) rotateToEnd(k int) {
 	hc := r.hc

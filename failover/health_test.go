@@ -734,3 +734,34 @@ func TestAHedgedCallsLimitCoolsDownEveryHungAttempt(t *testing.T) {
 		waitAll(fs)
 	})
 }
+
+func TestAHedgeNeverStartsAProviderThatCooledDuringTheCall(t *testing.T) {
+	t.Parallel()
+	eachForm(t, func(t *testing.T, f form) {
+		// Call 1 starts with nobody cooling; while it waits for a, call 2
+		// sees b fail, and b cools down. Call 1's hedge then goes to c.
+		ss, ps := switchables("a", "b", "c")
+		g := failover.New(ps, failover.Cooldown(1, time.Minute), failover.Hedge(100*time.Millisecond))
+		ss[0].set(nil, time.Second)
+		ss[1].set(errB, 50*time.Millisecond)
+		ctx, rep := failover.WithReport(t.Context())
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			if got, err := f.collect(ctx, g, "req"); err != nil || len(got) != 1 {
+				t.Errorf("call 1 got %q, %v", got, err)
+			}
+		}()
+		// Call 2 skips a: b fails at 50ms and cools down, c serves.
+		if got, err := f.collect(failover.Ignore(t.Context(), "a"), g, "req"); err != nil || diff([]string{"c"}, got) != "" {
+			t.Errorf("call 2 got %q, %v; want c", got, err)
+		}
+		<-done
+		if got := tried(rep); got != "ac" {
+			t.Errorf("call 1 tried %q, want a then c: b began to cool down during the call", got)
+		}
+		for _, s := range ss {
+			s.wait()
+		}
+	})
+}

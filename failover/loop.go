@@ -160,9 +160,9 @@ func (r *run[Req, Tok]) pick(ctx context.Context, now time.Time) (i int, changed
 	if e.slot != nil {
 		return -1, false // waiting for a slot already
 	}
-	if r.g.limited {
+	if r.g.limited || r.g.lstates != nil {
 		for k := range pl.tries {
-			pl.tries[k].full = false // look again: slots may have come free
+			pl.tries[k].full, pl.tries[k].cold = false, false // look again
 		}
 	}
 	for {
@@ -187,6 +187,12 @@ func (r *run[Req, Tok]) pick(ctx context.Context, now time.Time) (i int, changed
 		case i < 0:
 			e.wake = wake
 			return -1, false
+		}
+		if e.n > 0 && r.coolingNow(i) {
+			// A cooldown began during the call (another call's failures):
+			// a hedge does not start it either.
+			pl.tries[i].cold = true
+			continue
 		}
 		if r.g.loads == nil || r.g.loads[r.order[i]].take() {
 			return i, false

@@ -84,6 +84,7 @@ type tries struct {
 	running  int32 // attempts in flight
 	full     bool  // at its MaxConcurrent when the call last looked
 	passed   bool  // the call said so (an AtLimit event)
+	cold     bool  // began to cool down during the call: no hedge starts it
 }
 
 // newPlan makes the plan of a call over order, the last ncool of which
@@ -192,7 +193,7 @@ func (pl *plan) next(now time.Time, last int, busy bool) (i int, wake time.Time,
 func (pl *plan) scan(now time.Time, last int, idle, busy bool) (i int, wake time.Time, ok bool) {
 	for i := range pl.tries {
 		t := &pl.tries[i]
-		if t.out || t.n >= t.max || t.full || (idle && t.running > 0) || (busy && i >= pl.cool) {
+		if t.out || t.n >= t.max || t.full || (idle && t.running > 0) || (busy && (i >= pl.cool || t.cold)) {
 			continue
 		}
 		at := t.after
