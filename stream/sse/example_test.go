@@ -43,9 +43,13 @@ func ExampleSource() {
 			}
 			var chunk struct {
 				Choices []struct{ Delta struct{ Content string } }
+				Error   json.RawMessage
 			}
 			if err := json.Unmarshal(ev.Data, &chunk); err != nil {
 				return "", 0, err
+			}
+			if len(chunk.Error) > 0 && string(chunk.Error) != "null" {
+				return "", 0, fmt.Errorf("the stream sent an error: %s", chunk.Error)
 			}
 			if len(chunk.Choices) == 0 || chunk.Choices[0].Delta.Content == "" {
 				return "", sse.Skip, nil
