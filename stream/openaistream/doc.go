@@ -28,13 +28,14 @@
 //   - An error event inside the stream (a chunk with an error object) is
 //     the stream's error, as is malformed JSON.
 //
-// With a group:
+// With a group over a request type of the caller's own, Chat, whose
+// methods build each SDK's request (stream/anthropicstream's Example
+// (MixedVendors) runs this whole):
 //
-//	client := openai.NewClient(option.WithBaseURL(url), option.WithAPIKey(key))
 //	g := failover.New([]failover.Provider[Chat, string]{
-//		{Name: "openai", Source: openaistream.Text(client, chat.openaiParams)},
-//		{Name: "anthropic", Source: anthropicstream.Text(claude, chat.anthropicParams)},
-//	}, failover.Classify(failover.HTTPClass), failover.Resume(chat.continueFrom))
+//		{Name: "openai", Source: openaistream.Text(openaiClient, Chat.openaiParams)},
+//		{Name: "anthropic", Source: anthropicstream.Text(anthropicClient, Chat.anthropicParams)},
+//	}, failover.Classify(failover.HTTPClass), failover.Resume(continueFrom))
 //
 // This package is a module of its own, so that relay itself does not
 // depend on the SDK.
