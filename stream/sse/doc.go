@@ -12,7 +12,8 @@
 // terminal event is an error wrapping [errs.ErrTruncated] when
 // [Config].ExpectDone is set, never a silently cut-short answer.
 //
-// An OpenAI-style chat completion stream, for example:
+// An OpenAI-style chat completion stream, for example (Example
+// (ChatCompletions) runs this decoder):
 //
 //	src := sse.Source(sse.Config[string, string]{
 //		NewRequest: func(ctx context.Context, prompt string) (*http.Request, error) {
@@ -23,9 +24,15 @@
 //			if string(ev.Data) == "[DONE]" {
 //				return "", sse.Done, nil
 //			}
-//			var chunk struct{ Choices []struct{ Delta struct{ Content string } } }
+//			var chunk struct {
+//				Choices []struct{ Delta struct{ Content string } }
+//				Error   json.RawMessage // an error in the stream: no choices, and no [DONE]
+//			}
 //			if err := json.Unmarshal(ev.Data, &chunk); err != nil {
 //				return "", 0, err
+//			}
+//			if len(chunk.Error) > 0 && string(chunk.Error) != "null" {
+//				return "", 0, fmt.Errorf("the stream sent an error: %s", chunk.Error)
 //			}
 //			if len(chunk.Choices) == 0 || chunk.Choices[0].Delta.Content == "" {
 //				return "", sse.Skip, nil // a role chunk, usage: not content
@@ -34,6 +41,14 @@
 //		},
 //		ExpectDone: true,
 //	})
+//
+// An event whose JSON holds an error object is the server's error after
+// the stream started: skipping it, as a chunk without choices, would end
+// the answer cut short with no error at all.
+//
+// The official SDKs of OpenAI and Anthropic have their own adapters,
+// stream/openaistream and stream/anthropicstream, modules of their own so
+// that relay itself depends on neither.
 //
 // The parser is written here rather than taken from a library: the
 // well-kept event-stream packages for Go (tmaxmax/go-sse, r3labs/sse,

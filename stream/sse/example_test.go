@@ -17,7 +17,8 @@ import (
 )
 
 // An OpenAI-style chat stream: a role chunk first (not content), then
-// deltas, then "[DONE]".
+// deltas, then "[DONE]". An error event (a chunk with an error object)
+// would end the stream with an error.
 func ExampleSource() {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/event-stream")
@@ -42,9 +43,13 @@ func ExampleSource() {
 			}
 			var chunk struct {
 				Choices []struct{ Delta struct{ Content string } }
+				Error   json.RawMessage
 			}
 			if err := json.Unmarshal(ev.Data, &chunk); err != nil {
 				return "", 0, err
+			}
+			if len(chunk.Error) > 0 && string(chunk.Error) != "null" {
+				return "", 0, fmt.Errorf("the stream sent an error: %s", chunk.Error)
 			}
 			if len(chunk.Choices) == 0 || chunk.Choices[0].Delta.Content == "" {
 				return "", sse.Skip, nil
@@ -59,11 +64,28 @@ func ExampleSource() {
 	// Output: "Hello, world" <nil>
 }
 
-// RetryAfter reads both forms of the header.
-func ExampleRetryAfter() {
-	d, ok := sse.RetryAfter("120", time.Now())
+// ParseRetryAfter reads both forms of the header: seconds and an HTTP
+// date.
+func ExampleParseRetryAfter() {
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	d, ok := sse.ParseRetryAfter("120", now)
 	fmt.Println(d, ok)
-	// Output: 2m0s true
+	d, ok = sse.ParseRetryAfter("Wed, 25 Nov 2026 12:00:30 GMT", now)
+	fmt.Println(d, ok)
+	// Output:
+	// 2m0s true
+	// 30s true
+}
+
+// RetryAfterHeader prefers Retry-After-Ms, which OpenAI and Azure send
+// beside the coarser Retry-After.
+func ExampleRetryAfterHeader() {
+	h := http.Header{}
+	h.Set("Retry-After", "2")
+	h.Set("Retry-After-Ms", "1500")
+	d, ok := sse.RetryAfterHeader(h, time.Now())
+	fmt.Println(d, ok)
+	// Output: 1.5s true
 }
 
 // CheckResponse turns an HTTP error into a typed error: its status and

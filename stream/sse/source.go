@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"mime"
 	"net/http"
 	"strconv"
@@ -172,17 +173,17 @@ func (cfg *Config[Req, Tok]) stream(ctx context.Context, req Req, out chan<- Tok
 // CheckResponse is the default response check. A 2xx response whose
 // Content-Type is text/event-stream is streamed. Anything else ends the
 // attempt with an *errs.StatusError that holds the status and the first
-// 512 bytes of the body; when the response has a Retry-After header (in
-// seconds or as an HTTP date), as 429 and 503 responses often do, the
-// error is marked with [errs.RetryAfter], which a failover group honours.
-// A 2xx response of another content type is an error as well, with its
-// status, since it will not stream.
+// 512 bytes of the body; when the response carries a wait (see
+// [RetryAfterHeader]), as 429 and 503 responses often do, the error is
+// marked with [errs.RetryAfter], which a failover group honours. A 2xx
+// response of another content type is an error as well, with its status,
+// since it will not stream.
 //
 // What the statuses mean for failover is the group's classification to
 // decide; with the default one every error here retries the provider, then
-// moves on. A Classify that maps 400 and 422 to Stop (every provider
-// would refuse the same request) and 401, 403 and 404 to NextProvider
-// (this provider will not serve it) fits most APIs; see the README.
+// moves on. failover.HTTPClass maps 400, 413 and 422 to Stop (every
+// provider would refuse the same request) and 401, 403 and 404 to
+// NextProvider (this provider will not serve it), which fits most APIs.
 func CheckResponse(resp *http.Response) error {
 	ct, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
 	if resp.StatusCode/100 == 2 && ct == "text/event-stream" {
@@ -193,16 +194,42 @@ func CheckResponse(resp *http.Response) error {
 	if resp.StatusCode/100 == 2 {
 		err.Body = fmt.Sprintf("content type %q is not text/event-stream", resp.Header.Get("Content-Type"))
 	}
-	if d, ok := RetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
+	if d, ok := RetryAfterHeader(resp.Header, time.Now()); ok {
 		return errs.RetryAfter(err, d)
 	}
 	return err
 }
 
-// RetryAfter parses a Retry-After header value, in seconds or as an HTTP
-// date, into the wait it asks for from now. It reports false for an empty
-// or malformed value; a date in the past asks for no wait.
-func RetryAfter(v string, now time.Time) (time.Duration, bool) {
+// RetryAfterHeader returns the wait that a response's headers ask for
+// before the next request, and whether they ask for one: Retry-After-Ms
+// (milliseconds, which OpenAI and Azure OpenAI send beside Retry-After)
+// when it is present and valid, as the official OpenAI SDKs prefer it,
+// else Retry-After (see [ParseRetryAfter]).
+func RetryAfterHeader(h http.Header, now time.Time) (time.Duration, bool) {
+	if d, ok := parseRetryAfterMs(h.Get("Retry-After-Ms")); ok {
+		return d, true
+	}
+	return ParseRetryAfter(h.Get("Retry-After"), now)
+}
+
+// parseRetryAfterMs parses a Retry-After-Ms value: a number of
+// milliseconds, fractions allowed, not negative.
+func parseRetryAfterMs(v string) (time.Duration, bool) {
+	ms, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+	if err != nil || ms < 0 || math.IsNaN(ms) {
+		return 0, false
+	}
+	if ms >= float64(math.MaxInt64/int64(time.Millisecond)) {
+		return math.MaxInt64, true
+	}
+	return time.Duration(ms * float64(time.Millisecond)), true
+}
+
+// ParseRetryAfter parses a Retry-After header value, in seconds or as an
+// HTTP date, into the wait it asks for from now. It reports false for an
+// empty or malformed value; a date in the past asks for no wait. A number
+// of seconds too large for a time.Duration saturates.
+func ParseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return 0, false

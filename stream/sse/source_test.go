@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -177,7 +179,7 @@ func TestCancellationClosesTheConnection(t *testing.T) {
 	closed.Wait() // the handler returns only once the connection closed
 }
 
-func TestRetryAfterParsesBothForms(t *testing.T) {
+func TestParseRetryAfterParsesBothForms(t *testing.T) {
 	t.Parallel()
 	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 	for _, tc := range []struct {
@@ -193,9 +195,45 @@ func TestRetryAfterParsesBothForms(t *testing.T) {
 		{"soon", 0, false},
 		{"-5", 0, false},
 	} {
-		if d, ok := sse.RetryAfter(tc.v, now); d != tc.want || ok != tc.ok {
-			t.Errorf("RetryAfter(%q) = %v, %v; want %v, %v", tc.v, d, ok, tc.want, tc.ok)
+		if d, ok := sse.ParseRetryAfter(tc.v, now); d != tc.want || ok != tc.ok {
+			t.Errorf("ParseRetryAfter(%q) = %v, %v; want %v, %v", tc.v, d, ok, tc.want, tc.ok)
 		}
+	}
+}
+
+func TestCheckResponseReadsTheWaitFromTheHeaders(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name   string
+		header http.Header
+		want   time.Duration
+		hinted bool
+	}{
+		{"Retry-After alone is read in seconds", http.Header{"Retry-After": {"3"}}, 3 * time.Second, true},
+		{"Retry-After-Ms alone is read in milliseconds", http.Header{"Retry-After-Ms": {"250"}}, 250 * time.Millisecond, true},
+		{"Retry-After-Ms wins over Retry-After", http.Header{"Retry-After": {"3"}, "Retry-After-Ms": {"1500.5"}}, 1500*time.Millisecond + 500*time.Microsecond, true},
+		{"a malformed Retry-After-Ms falls back on Retry-After", http.Header{"Retry-After": {"3"}, "Retry-After-Ms": {"soon"}}, 3 * time.Second, true},
+		{"a negative Retry-After-Ms is ignored", http.Header{"Retry-After-Ms": {"-1"}}, 0, false},
+		{"a huge Retry-After-Ms saturates", http.Header{"Retry-After-Ms": {"1e300"}}, time.Duration(math.MaxInt64), true},
+		{"no header is no hint", http.Header{}, 0, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			err := sse.CheckResponse(&http.Response{
+				StatusCode: http.StatusTooManyRequests,
+				Status:     "429 Too Many Requests",
+				Header:     tc.header,
+				Body:       io.NopCloser(strings.NewReader("slow down")),
+			})
+			var se *errs.StatusError
+			if !errors.As(err, &se) || se.Code != http.StatusTooManyRequests {
+				t.Fatalf("err = %v, want a StatusError with code 429", err)
+			}
+			d, hinted := errs.RetryAfterHint(err)
+			if d != tc.want || hinted != tc.hinted {
+				t.Errorf("hint = %v, %v; want %v, %v", d, hinted, tc.want, tc.hinted)
+			}
+		})
 	}
 }
 
