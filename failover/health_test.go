@@ -505,7 +505,7 @@ func TestHealthOptionsPanicOnMisuse(t *testing.T) {
 	}
 }
 
-// TestHugeRetryAfterCoolsDown: a hint of centuries (what sse.RetryAfter
+// TestHugeRetryAfterCoolsDown: a hint of centuries (what sse.ParseRetryAfter
 // gives for a date in year 9999) cools the provider down rather than
 // overflowing into no cooldown at all.
 func TestHugeRetryAfterCoolsDown(t *testing.T) {

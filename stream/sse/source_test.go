@@ -248,8 +248,8 @@ func TestSourcePanicsOnMisuse(t *testing.T) {
 }
 
 // TestSourceKeepsTheContract runs a source over a real socket through the
-// contract checker. The checker counts every goroutine, so connections are
-// not kept alive: an idle one would hold a goroutine on both sides.
+// contract checker, on connections that are not kept alive (the checker
+// also passes idle pooled ones: see streamtest.Check).
 func TestSourceKeepsTheContract(t *testing.T) {
 	src := serverWith(t, &http.Transport{DisableKeepAlives: true}, true, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/event-stream")
