@@ -42,7 +42,7 @@ type config struct {
 
 	hedge       bool // Hedge or AdaptiveHedge
 	hedgeDelay  time.Duration
-	maxInFlight int // MaxInFlight; 0 until New resolves it
+	maxInFlight int // MaxInFlight as given; 0: not given (New resolves inFlight)
 	adaptive    *adaptiveConfig
 	hedgeBudget *budgetConfig
 
