@@ -72,7 +72,7 @@ func (r *run[Req, Tok]) check(ctx context.Context) {
 			if r.plan == nil {
 				r.plan = g.newPlan(r.order, r.ncool)
 			}
-			r.plan.hold(ctx, k, st.Deferred)
+			r.plan.hold(k, st.Deferred, r.deadline(ctx))
 		}
 	}
 	for k, st := range hc.status {

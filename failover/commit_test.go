@@ -502,3 +502,31 @@ func TestAResumedCallKeepsCoolingProvidersLast(t *testing.T) {
 		a.wait()
 	})
 }
+
+func TestAContinuationKeepsTheHintsTheCallKnows(t *testing.T) {
+	t.Parallel()
+	eachForm(t, func(t *testing.T, f form) {
+		// b's 30s hint is kept by the group; a commits, fails, and the call
+		// resumes: on a again, not on b during its hint.
+		var aCalls, bCalls atomic.Int32
+		a := func(ctx context.Context, req string) (<-chan string, <-chan error) {
+			if aCalls.Add(1) == 1 {
+				return streamtest.New[string](script{Tokens: []string{"a1"}, Err: errA}).Source(ctx, req)
+			}
+			return streamtest.Tokens[string]("a2").Source(ctx, req)
+		}
+		b := func(ctx context.Context, req string) (<-chan string, <-chan error) {
+			bCalls.Add(1)
+			return streamtest.Fails[string, string](errs.RetryAfter(errB, 30*time.Second)).Source(ctx, req)
+		}
+		g := failover.New([]failover.Provider[string, string]{{Name: "a", Source: a}, {Name: "b", Source: b}},
+			failover.Cooldown(3, time.Minute),
+			failover.Resume(func(req string, emitted []string) (string, error) { return req + "+", nil }))
+		f.collect(failover.Ignore(t.Context(), "a"), g, "req") // b's 30s hint is kept
+		ctx, rep := failover.WithReport(t.Context())
+		got, err := f.collect(ctx, g, "req")
+		if err != nil || diff([]string{"a1", "a2"}, got) != "" || tried(rep) != "aa" || bCalls.Load() != 1 {
+			t.Errorf("got %q, %v after %q, b called %d times; want a1 a2 from a alone, b once", got, err, tried(rep), bCalls.Load())
+		}
+	})
+}

@@ -103,8 +103,8 @@ type Event struct {
 	Call uint64
 	// Parent is the attempt of an outer group's call that made this call
 	// (its Source was this group's Stream or All), with that call's
-	// identity in Parent.Call; zero when the call is not nested in an
-	// observed group.
+	// identity in Parent.Call (0 when the outer group has no observer);
+	// zero when the call is not nested in a group.
 	Parent     AttemptInfo
 	Emitted    int           // CallDone, Completed and AttemptFailed after the commit: tokens the caller received
 	Provider   string        // the provider concerned; "" for CallDone
@@ -241,7 +241,15 @@ func (r *run[Req, Tok]) event(kind EventKind, a *attempt[Tok], err error, goesOn
 //
 //go:noinline
 func (r *run[Req, Tok]) attemptStarted(ctx context.Context, a *attempt[Tok]) context.Context {
-	return r.emit(ctx, Event{Kind: AttemptStarted, Provider: a.info.Provider, Attempt: a.info.Number, Hedge: a.info.Hedge})
+	done := false
+	defer func() {
+		if !done {
+			a.free() // a panicking observer leaves no slot taken
+		}
+	}()
+	ctx = r.emit(ctx, Event{Kind: AttemptStarted, Provider: a.info.Provider, Attempt: a.info.Number, Hedge: a.info.Hedge})
+	done = true
+	return ctx
 }
 
 // emit hands e, with the context it concerns, to the group's observers,

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"testing/synctest"
 
 	"github.com/relay-go/relay/failover"
 	"github.com/relay-go/relay/stream/streamtest"
@@ -57,6 +58,63 @@ func TestObserveContextReachesTheProvider(t *testing.T) {
 		}
 		if d := diff(want, seen); d != "" {
 			t.Errorf("contexts (-want +got):\n%s", d)
+		}
+	})
+}
+
+func TestEveryAttemptEndsWithOneEvent(t *testing.T) {
+	t.Parallel()
+	eachForm(t, func(t *testing.T, f form) {
+		// The caller breaks away from a committed stream: its attempt
+		// still ends with an event, as a tracer's span must.
+		var mu sync.Mutex
+		started, ended := 0, 0
+		g := failover.New([]failover.Provider[string, string]{{Name: "a", Source: holdUntilDone("a")}},
+			failover.Observe(func(e failover.Event) {
+				mu.Lock()
+				defer mu.Unlock()
+				switch e.Kind {
+				case failover.AttemptStarted:
+					started++
+				case failover.AttemptFailed, failover.HedgeLost, failover.Completed:
+					ended++
+				}
+			}))
+		ctx, cancel := context.WithCancel(t.Context())
+		for range f.read(ctx, g, "req") {
+			break
+		}
+		cancel()
+		synctest.Wait()
+		mu.Lock()
+		defer mu.Unlock()
+		if started != 1 || ended != 1 {
+			t.Errorf("%d attempts started and %d end events, want one of each", started, ended)
+		}
+	})
+}
+
+func TestTheParentOfACallNestedInAnUnobservedGroup(t *testing.T) {
+	t.Parallel()
+	eachForm(t, func(t *testing.T, f form) {
+		var mu sync.Mutex
+		var parents []failover.AttemptInfo
+		inner := failover.New([]failover.Provider[string, string]{{Name: "x", Source: streamtest.Tokens[string]("ok").Source}},
+			failover.Observe(func(e failover.Event) {
+				if e.Kind == failover.CallStarted {
+					mu.Lock()
+					parents = append(parents, e.Parent)
+					mu.Unlock()
+				}
+			}))
+		outer := failover.New([]failover.Provider[string, string]{{Name: "tier", Source: inner.Stream}})
+		if _, err := f.collect(t.Context(), outer, "req"); err != nil {
+			t.Fatal(err)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if d := diff([]failover.AttemptInfo{{Provider: "tier", Number: 1}}, parents); d != "" {
+			t.Errorf("CallStarted's Parent (-want +got):\n%s", d)
 		}
 	})
 }

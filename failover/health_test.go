@@ -765,3 +765,28 @@ func TestAHedgeNeverStartsAProviderThatCooledDuringTheCall(t *testing.T) {
 		}
 	})
 }
+
+func TestAKeptHintPastMaxCallTimeGivesTheProviderUp(t *testing.T) {
+	t.Parallel()
+	eachForm(t, func(t *testing.T, f form) {
+		// a's 30s hint is kept by the group; a call that may last 5s gives
+		// a up at once, as with a caller's deadline of 5s.
+		a := streamtest.Fails[string, string](errs.RetryAfter(errA, 30*time.Second))
+		g := failover.New([]failover.Provider[string, string]{{Name: "a", Source: a.Source}},
+			failover.Cooldown(3, time.Minute), failover.MaxCallTime(5*time.Second))
+		if _, err := f.collect(t.Context(), g, "req"); err == nil {
+			t.Fatal("call 1 succeeded")
+		}
+		start := time.Now()
+		ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+		_, err := f.collect(ctx, g, "req")
+		cancel()
+		if !errors.Is(err, errs.ErrDeadline) || time.Since(start) != 0 {
+			t.Errorf("with the caller's 5s deadline: %v after %v, want ErrDeadline at once", err, time.Since(start))
+		}
+		if _, err := f.collect(t.Context(), g, "req"); !errors.Is(err, errs.ErrDeadline) || time.Since(start) != 0 {
+			t.Errorf("with MaxCallTime 5s: %v after %v, want ErrDeadline at once", err, time.Since(start))
+		}
+		a.Wait()
+	})
+}

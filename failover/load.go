@@ -64,13 +64,19 @@ func (l *load) claim() bool {
 func (l *load) wait() chan struct{} {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.waiting.Add(1)
 	if len(l.waiters) == 0 && l.claim() {
-		l.waiting.Add(-1)
 		return nil
 	}
 	ch := make(chan struct{}, 1)
 	l.waiters = append(l.waiters, ch)
+	l.waiting.Add(1)
+	// A slot freed since the claim above, by a release that saw no
+	// waiter, would wake nobody: claim once more now that we count.
+	if len(l.waiters) == 1 && l.claim() {
+		l.waiters = l.waiters[:0]
+		l.waiting.Add(-1)
+		return nil
+	}
 	return ch
 }
 
@@ -157,10 +163,16 @@ func (r *run[Req, Tok]) unclaim(i int) {
 	}
 }
 
-// leaveQueue stops waiting for a slot, when the call ends meanwhile.
+// leaveQueue stops waiting for a slot, and gives back one that came but
+// was not used: when the call ends meanwhile, or starts another provider.
 func (r *run[Req, Tok]) leaveQueue() {
-	if e := &r.eng; e.slot != nil {
+	e := &r.eng
+	if e.slot != nil {
 		r.g.loads[r.order[e.slotAt]].leave(e.slot)
 		e.slot = nil
+	}
+	if e.granted >= 0 {
+		r.g.loads[r.order[e.granted]].release() // a slot that came as the call ended
+		e.granted = -1
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/relay-go/relay/errs"
 	"github.com/relay-go/relay/failover"
 	"github.com/relay-go/relay/stream/streamtest"
 )
@@ -256,4 +257,110 @@ func TestASlotFreesWhenItsAttemptEndsHoweverItEnds(t *testing.T) {
 			})
 		})
 	}
+}
+
+// holdUntilDone streams its name, then (unless req is "quick") holds its
+// stream open until ctx ends.
+func holdUntilDone(name string) func(ctx context.Context, req string) (<-chan string, <-chan error) {
+	return func(ctx context.Context, req string) (<-chan string, <-chan error) {
+		out, errc := make(chan string), make(chan error, 1)
+		go func() {
+			defer close(out)
+			defer close(errc)
+			select {
+			case out <- name:
+			case <-ctx.Done():
+				errc <- ctx.Err()
+				return
+			}
+			if req == "quick" {
+				return
+			}
+			<-ctx.Done()
+			errc <- ctx.Err()
+		}()
+		return out, errc
+	}
+}
+
+func TestASlotThatComesAsTheCallEndsIsGivenBack(t *testing.T) {
+	t.Parallel()
+	eachForm(t, func(t *testing.T, f form) {
+		// The waiting call is handed a's slot in the instant its own
+		// context ends: the slot goes back, and the next call gets it.
+		holderCtx, cancelHolder := context.WithCancel(t.Context())
+		waiterCtx, cancelWaiter := context.WithCancel(t.Context())
+		holderDone := make(chan struct{})
+		var once sync.Once
+		g := failover.New([]failover.Provider[string, string]{{Name: "a", Source: holdUntilDone("a"), MaxConcurrent: 1}},
+			failover.Observe(func(e failover.Event) {
+				if e.Kind == failover.AtLimit {
+					once.Do(func() { cancelHolder(); <-holderDone; cancelWaiter() })
+				}
+			}))
+		go func() { defer close(holderDone); f.collect(holderCtx, g, "hold") }()
+		time.Sleep(time.Second)
+		if _, err := f.collect(waiterCtx, g, "wait"); err == nil {
+			t.Fatal("the waiting call succeeded, want it cancelled")
+		}
+		ctx, cancel := context.WithTimeout(t.Context(), time.Hour)
+		defer cancel()
+		if got, err := f.collect(ctx, g, "quick"); err != nil {
+			t.Errorf("a call once nothing is in flight: %q, %v; want a's slot free", got, err)
+		}
+	})
+}
+
+func TestACallWaitingOutAHintTakesASlotThatFrees(t *testing.T) {
+	t.Parallel()
+	eachForm(t, func(t *testing.T, f form) {
+		// b asked for 30s; a is at its cap until its stream ends at 1s: the
+		// call starts a then, rather than wait out b's hint.
+		var bCalls atomic.Int32
+		b := func(ctx context.Context, req string) (<-chan string, <-chan error) {
+			if bCalls.Add(1) == 1 {
+				return streamtest.Fails[string, string](errs.RetryAfter(errB, 30*time.Second)).Source(ctx, req)
+			}
+			return streamtest.Tokens[string]("b").Source(ctx, req)
+		}
+		a := streamtest.New[string](script{Tokens: []string{"a", "."}, Gap: time.Second}, script{Tokens: []string{"a"}})
+		g := failover.New([]failover.Provider[string, string]{{Name: "a", Source: a.Source, MaxConcurrent: 1}, {Name: "b", Source: b}},
+			failover.Cooldown(3, time.Minute))
+		f.collect(failover.Ignore(t.Context(), "a"), g, "req") // b asks for 30s
+		done := make(chan struct{})
+		go func() { defer close(done); f.collect(t.Context(), g, "req") }() // holds a's slot for 1s
+		time.Sleep(time.Millisecond)
+		start := time.Now()
+		got, err := f.collect(t.Context(), g, "req")
+		if took := time.Since(start); err != nil || diff([]string{"a"}, got) != "" || took != time.Second-time.Millisecond {
+			t.Errorf("got %q, %v after %v; want a as its slot frees", got, err, took)
+		}
+		<-done
+		a.Wait()
+	})
+}
+
+func TestAPanickingObserverLeavesNoSlotTaken(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		// An observer's panic is not recovered; a caller of the pull form
+		// that recovers it finds the provider's slot free again.
+		boom := true
+		g := failover.New([]failover.Provider[string, string]{{Name: "a", Source: holdUntilDone("a"), MaxConcurrent: 1}},
+			failover.Observe(func(e failover.Event) {
+				if e.Kind == failover.AttemptStarted && boom {
+					boom = false
+					panic("observer")
+				}
+			}))
+		func() {
+			defer func() { recover() }()
+			drain(g.All(t.Context(), "quick"))
+		}()
+		ctx, cancel := context.WithTimeout(t.Context(), time.Hour)
+		defer cancel()
+		if got, err := drain(g.All(ctx, "quick")); err != nil {
+			t.Errorf("after a recovered panic: %q, %v; want a's slot free", got, err)
+		}
+	})
 }

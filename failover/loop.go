@@ -157,9 +157,6 @@ func (r *run[Req, Tok]) fill(ctx context.Context) bool {
 // slot to start with at the next look.
 func (r *run[Req, Tok]) pick(ctx context.Context, now time.Time) (i int, changed bool) {
 	e, pl := &r.eng, r.plan
-	if e.slot != nil {
-		return -1, false // waiting for a slot already
-	}
 	if r.g.limited || r.g.lstates != nil {
 		for k := range pl.tries {
 			pl.tries[k].full, pl.tries[k].cold = false, false // look again
@@ -169,6 +166,9 @@ func (r *run[Req, Tok]) pick(ctx context.Context, now time.Time) (i int, changed
 		i, wake, ok := pl.next(now, int(r.last), e.n > 0)
 		switch {
 		case !ok && e.n == 0:
+			if e.slot != nil {
+				return -1, false // waiting for a slot already
+			}
 			if k := pl.firstFull(); k >= 0 {
 				// Only providers at their limit are left: wait for a slot.
 				return -1, r.queue(k)
@@ -186,6 +186,10 @@ func (r *run[Req, Tok]) pick(ctx context.Context, now time.Time) (i int, changed
 			return -1, false
 		case i < 0:
 			e.wake = wake
+			if k := pl.firstFull(); k >= 0 && e.n == 0 && e.slot == nil {
+				// Wait for a slot too: whichever comes first starts.
+				return -1, r.queue(k)
+			}
 			return -1, false
 		}
 		if e.n > 0 && r.coolingNow(i) {
@@ -195,6 +199,7 @@ func (r *run[Req, Tok]) pick(ctx context.Context, now time.Time) (i int, changed
 			continue
 		}
 		if r.g.loads == nil || r.g.loads[r.order[i]].take() {
+			r.leaveQueue() // another provider starts: no slot is needed now
 			return i, false
 		}
 		pl.tries[i].full = true // at its limit: passed over, no failure

@@ -90,7 +90,7 @@ func (r *run[Req, Tok]) resume(ctx context.Context, a *attempt[Tok], ce *errs.Co
 			why = err
 			break
 		}
-		r.continueWith(a, req)
+		r.continueWith(ctx, a, req)
 		return nil
 	}
 	var err error = ce
@@ -104,9 +104,25 @@ func (r *run[Req, Tok]) resume(ctx context.Context, a *attempt[Tok], ce *errs.Co
 }
 
 // continueWith starts continuation number r.resumes+1 with req.
-func (r *run[Req, Tok]) continueWith(failed *attempt[Tok], req Req) {
+func (r *run[Req, Tok]) continueWith(ctx context.Context, failed *attempt[Tok], req Req) {
 	r.resumes++
 	r.req = req
+	// The hints the call knows of (kept by the group, or its own) hold in
+	// the continuation too, provider by provider.
+	now := time.Now()
+	holds := map[int32]time.Time{}
+	if old := r.plan; old != nil {
+		for k, t := range old.tries {
+			if t.deferred && t.after.After(now) {
+				holds[r.order[k]] = t.after
+			}
+		}
+	}
+	for i, s := range r.g.lstates {
+		if h := s.hint.Load(); h > now.UnixNano() && time.Unix(0, h).After(holds[int32(i)]) {
+			holds[int32(i)] = time.Unix(0, h)
+		}
+	}
 	// The providers after the one that failed first, that one last; the
 	// cooling ones stay after every other, in the same rotation.
 	cool := len(r.order) - int(r.ncool)
@@ -116,6 +132,14 @@ func (r *run[Req, Tok]) continueWith(failed *attempt[Tok], req Req) {
 		rotate(r.order[cool:], k-cool+1)
 	}
 	r.plan = r.g.newPlan(r.order, r.ncool)
+	if len(holds) > 0 {
+		deadline, _ := ctx.Deadline()
+		for k, i := range r.order {
+			if until, ok := holds[i]; ok {
+				r.plan.hold(k, until, deadline)
+			}
+		}
+	}
 	r.fails, r.failSeq, r.hinted = nil, nil, 0
 	r.pending, r.heldPos = false, 0
 	e := &r.eng

@@ -216,14 +216,27 @@ func (pl *plan) scan(now time.Time, last int, idle, busy bool) (i int, wake time
 // hold defers entry k until until, as a Retry-After hint that the call
 // found kept by the group's Health: the call moves on to the providers
 // after it meanwhile. A hint that ends at or after the call's deadline
-// gives the provider up for the call.
-func (pl *plan) hold(ctx context.Context, k int, until time.Time) {
+// (zero: none) gives the provider up for the call.
+func (pl *plan) hold(k int, until, deadline time.Time) {
 	t := &pl.tries[k]
-	if deadline, ok := ctx.Deadline(); ok && !until.Before(deadline) {
+	if !deadline.IsZero() && !until.Before(deadline) {
 		t.out, pl.late = true, true
 		return
 	}
 	t.after, t.deferred = until, true
+}
+
+// deadline is when the call must end: its context's deadline or its
+// MaxCallTime, whichever comes first; zero for none. ctx may be the
+// caller's, before MaxCallTime bounds it.
+func (r *run[Req, Tok]) deadline(ctx context.Context) time.Time {
+	deadline, _ := ctx.Deadline()
+	if d := r.g.cfg.maxCall; d > 0 {
+		if limit := time.Now().Add(d); deadline.IsZero() || limit.Before(deadline) {
+			deadline = limit
+		}
+	}
+	return deadline
 }
 
 // firstFull returns the first entry at its MaxConcurrent that has tries
@@ -263,12 +276,14 @@ func backoffCeiling(base, max time.Duration, n int) time.Duration {
 // for such a hint, for every call of the group at once.
 //
 //go:noinline
-func (r *run[Req, Tok]) hint(ctx context.Context, a *attempt[Tok], hint time.Duration, cause error) {
+func (r *run[Req, Tok]) hint(ctx context.Context, a *attempt[Tok], hint time.Duration, cause error, counted bool) {
 	at := time.Now().Add(hint)
-	if r.hinted == 0 || at.Before(r.retryAt) {
-		r.retryAt = at
+	if counted { // one of the phase's failed attempts
+		if r.hinted == 0 || at.Before(r.retryAt) {
+			r.retryAt = at
+		}
+		r.hinted++
 	}
-	r.hinted++
 	if r.g.health == nil || hint > r.g.cfg.maxRetryAfter || hint <= 0 {
 		return // a longer hint cools the provider down when the call ends
 	}

@@ -221,9 +221,6 @@ func (r *run[Req, Tok]) failPre(ctx context.Context, a *attempt[Tok], cause erro
 	r.end(ctx, a, cause)
 	r.release(a)
 	r.fails = append(r.fails, &errs.AttemptError{Provider: a.info.Provider, Attempt: a.info.Number, Err: cause})
-	if hint, ok := errs.RetryAfterHint(cause); ok {
-		r.hint(ctx, a, hint, cause)
-	}
 	if len(r.eng.fl) > 1 {
 		r.failSeq = append(r.failSeq, a.seq)
 		r.sortFails()
@@ -235,6 +232,9 @@ func (r *run[Req, Tok]) failPre(ctx context.Context, a *attempt[Tok], cause erro
 	}
 	if r.g.cfg.observe {
 		r.event(AttemptFailed, a, cause, !r.done)
+	}
+	if hint, ok := errs.RetryAfterHint(cause); ok {
+		r.hint(ctx, a, hint, cause, true)
 	}
 	if r.direct {
 		r.applyDirect(ctx, a, cause, false)
@@ -252,6 +252,9 @@ func (r *run[Req, Tok]) failLive(ctx context.Context, a *attempt[Tok], cause err
 	r.end(ctx, a, cause)
 	if r.g.cfg.observe {
 		r.event(AttemptFailed, a, cause, false)
+	}
+	if hint, ok := errs.RetryAfterHint(cause); ok {
+		r.hint(ctx, a, hint, cause, false) // for the group's other calls, and a resume
 	}
 	if r.direct {
 		r.applyDirect(ctx, a, cause, true)
@@ -291,11 +294,17 @@ func (r *run[Req, Tok]) close(ctx context.Context) {
 	}
 	if a := r.live; a != nil {
 		r.end(ctx, a, cause)
+		if r.g.cfg.observe {
+			r.event(AttemptFailed, a, cause, false)
+		}
 		r.live = nil
 	}
 	r.leaveQueue()
 	r.eng.close(func(a *attempt[Tok]) {
 		r.end(ctx, a, cause)
+		if r.g.cfg.observe {
+			r.event(AttemptFailed, a, cause, false)
+		}
 		if r.direct {
 			r.applyDirect(ctx, a, cause, false)
 		}

@@ -13,14 +13,14 @@ func (r *run[Req, Tok]) start(ctx context.Context, i int) {
 	e := &r.eng
 	a := r.newAttempt(i)
 	// The context is made here, not in newAttempt: see bench/doc.go.
+	if r.g.loads != nil {
+		r.held(a) // the caller claimed its slot
+	}
 	base := ctx
 	if r.g.cfg.observe {
 		base = r.attemptStarted(ctx, a) // an observer may extend it
 	}
 	a.ctx, a.cancel = context.WithCancelCause(base)
-	if r.g.loads != nil {
-		r.held(a) // the caller claimed its slot
-	}
 	r.setup(a)
 	for k := range e.fl {
 		if e.fl[k] == nil {

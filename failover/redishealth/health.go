@@ -253,10 +253,10 @@ func (h *Health) Defer(ctx context.Context, provider string, until time.Time) {
 		rctx, cancel := context.WithTimeout(ctx, h.opts.Timeout)
 		defer cancel()
 		if err := deferScript.Run(rctx, h.client, []string{h.hintKey(provider)}, ms, ttl).Err(); err != nil {
-			h.failed(now, err)
+			h.failed(time.Now(), err)
 			return
 		}
-		h.restored(now)
+		h.restored(time.Now())
 	})
 }
 
@@ -346,7 +346,8 @@ func (h *Health) Record(ctx context.Context, policy failover.Policy, outcomes []
 			continue
 		}
 		name := outcomes[i-1].Provider
-		h.cache[name] = cached{until: until, fails: h.cache[name].fails, at: now}
+		old := h.cache[name]
+		h.cache[name] = cached{until: until, fails: old.fails, hint: old.hint, at: now}
 		c := failover.Change{Provider: name, Cooling: kind == 1}
 		if c.Cooling {
 			c.Until = time.UnixMilli(until)

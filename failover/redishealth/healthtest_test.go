@@ -99,3 +99,24 @@ func TestGroupsShareARetryAfter(t *testing.T) {
 		t.Errorf("the other process's call sent %d commands to Redis, want 1 (its check; a healthy success writes nothing)", n)
 	}
 }
+
+// TestARecordKeepsTheCachedHint: a Record that changes a provider's
+// health keeps what the cache knows of its Retry-After hint.
+func TestARecordKeepsTheCachedHint(t *testing.T) {
+	needRedis(t)
+	opts := redishealth.Options{Prefix: prefix(t), CacheFor: 10 * time.Second}
+	one, two := redishealth.New(client(t), opts), redishealth.New(client(t), opts)
+	now := time.Now()
+	record(one, now.Add(-2*time.Minute), failed("a"), failed("a"))
+	hint := now.Add(30 * time.Second)
+	two.Defer(context.Background(), "a", hint)
+	two.Wait()
+	if st := check(one, now, "a"); !st[0].Probe || st[0].Deferred.UnixMilli() != hint.UnixMilli() {
+		t.Fatalf("first check: %+v, want the probe and the hint", st[0])
+	}
+	record(one, now, failover.Outcome{Provider: "a", Result: failover.Succeeded, Probe: true})
+	if st := check(one, now.Add(time.Millisecond), "a"); st[0].Deferred.UnixMilli() != hint.UnixMilli() {
+		t.Errorf("after the recovery: %+v, want it deferred until %v still", st[0], hint)
+	}
+	one.Wait()
+}
