@@ -256,7 +256,10 @@ func (r *run[Req, Tok]) attemptStarted(ctx context.Context, a *attempt[Tok]) con
 // and returns the context the last of them made of ctx.
 func (r *run[Req, Tok]) emit(ctx context.Context, e Event) context.Context {
 	e.Time = time.Now()
-	e.Call, e.Parent = r.call, r.parent
+	e.Call = r.call
+	if r.more != nil {
+		e.Parent = r.more.parent
+	}
 	for _, fn := range r.g.cfg.observers {
 		ctx = fn(ctx, e)
 	}
@@ -278,7 +281,7 @@ var callIDs atomic.Uint64
 func (r *run[Req, Tok]) observed(ctx context.Context) context.Context {
 	r.call = callIDs.Add(1)
 	if info, ok := AttemptOf(ctx); ok {
-		r.parent = info
+		r.extra().parent = info
 	}
 	return r.emit(ctx, Event{Kind: CallStarted})
 }

@@ -23,7 +23,7 @@ import (
 // through started, so that one slow to return holds back nothing.
 type engine[Tok any] struct {
 	fl      []*attempt[Tok] // the slots, len MaxInFlight; nil: free
-	fbuf    [4]*attempt[Tok]
+	one     [1]*attempt[Tok] // the slot without hedging
 	n       int       // attempts in flight
 	want    int       // attempts the call wants in flight
 	noHedge bool      // the call hedges no more: the budget said no, or nothing is left
@@ -40,8 +40,8 @@ type engine[Tok any] struct {
 
 func (e *engine[Tok]) init(slots int) {
 	e.want, e.granted = 1, -1
-	if slots <= len(e.fbuf) {
-		e.fl = e.fbuf[:slots]
+	if slots == 1 {
+		e.fl = e.one[:]
 		return
 	}
 	e.fl = make([]*attempt[Tok], slots)
@@ -354,7 +354,7 @@ func (r *run[Req, Tok]) stopAll(ctx context.Context) {
 		if r.direct {
 			r.applyDirect(ctx, a, cause, false)
 		}
-		r.failSeq = append(r.failSeq, a.seq)
+		r.extra().failSeq = append(r.more.failSeq, a.seq)
 	}
 	e.n = 0
 	r.sortFails()
@@ -366,10 +366,11 @@ func (r *run[Req, Tok]) stopAll(ctx context.Context) {
 // sortFails puts the failed attempts in the order they started: with
 // several in flight, a later attempt can fail first.
 func (r *run[Req, Tok]) sortFails() {
+	seq := r.extra().failSeq
 	for i := 1; i < len(r.fails); i++ {
-		for j := i; j > 0 && r.failSeq[j] < r.failSeq[j-1]; j-- {
+		for j := i; j > 0 && seq[j] < seq[j-1]; j-- {
 			r.fails[j], r.fails[j-1] = r.fails[j-1], r.fails[j]
-			r.failSeq[j], r.failSeq[j-1] = r.failSeq[j-1], r.failSeq[j]
+			seq[j], seq[j-1] = seq[j-1], seq[j]
 		}
 	}
 }

@@ -140,7 +140,10 @@ func (r *run[Req, Tok]) continueWith(ctx context.Context, failed *attempt[Tok], 
 			}
 		}
 	}
-	r.fails, r.failSeq, r.hinted = nil, nil, 0
+	r.fails = nil
+	if m := r.more; m != nil {
+		m.failSeq, m.hinted = nil, 0
+	}
 	r.pending, r.heldPos = false, 0
 	e := &r.eng
 	e.want, e.noHedge, e.unpaid, e.wake = 1, false, false, time.Time{}

@@ -279,10 +279,10 @@ func backoffCeiling(base, max time.Duration, n int) time.Duration {
 func (r *run[Req, Tok]) hint(ctx context.Context, a *attempt[Tok], hint time.Duration, cause error, counted bool) {
 	at := time.Now().Add(hint)
 	if counted { // one of the phase's failed attempts
-		if r.hinted == 0 || at.Before(r.retryAt) {
-			r.retryAt = at
+		if m := r.extra(); m.hinted == 0 || at.Before(m.retryAt) {
+			m.retryAt = at
 		}
-		r.hinted++
+		r.more.hinted++
 	}
 	if r.g.health == nil || hint > r.g.cfg.maxRetryAfter || hint <= 0 {
 		return // a longer hint cools the provider down when the call ends

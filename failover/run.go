@@ -33,9 +33,7 @@ type run[Req, Tok any] struct {
 	// provider cooling: each attempt's outcome goes straight to its
 	// provider's health as the attempt ends.
 	direct bool
-	call   uint64      // the call's identity, for events
-	parent AttemptInfo // the outer attempt that made the call, for events
-	ignore []string    // with a report: the caller's ignore list
+	call   uint64 // the call's identity, for events
 
 	// Tokens to hand out before reading on: the committed attempt's held
 	// tokens that were not content, then the token that committed.
@@ -49,12 +47,28 @@ type run[Req, Tok any] struct {
 	emitted  int  // tokens the driver delivered
 	resumes  int  // continuations started (see Resume)
 	fails    []*errs.AttemptError
-	failSeq  []int32     // with several slots: when each failed attempt started
-	hinted   int         // failed attempts of this phase that gave a Retry-After hint
-	retryAt  time.Time   // the earliest time one of them may be tried again
+	more     *callMore   // what only some calls need
 	commitT  *time.Timer // CommitTimeout, until the first commit
 	err      error
 	stopCall func() // releases the MaxCallTime and CommitTimeout contexts, if any
+}
+
+// callMore is what only some calls need, kept out of run so that a call
+// that needs none of it allocates less.
+type callMore struct {
+	parent  AttemptInfo // the outer attempt that made the call, for events
+	ignore  []string    // with a report: the caller's ignore list, for nested groups
+	failSeq []int32     // with several slots: when each failed attempt started
+	hinted  int         // failed attempts of this phase that gave a Retry-After hint
+	retryAt time.Time   // the earliest time one of them may be tried again
+}
+
+// extra returns the call's callMore, made on first use.
+func (r *run[Req, Tok]) extra() *callMore {
+	if r.more == nil {
+		r.more = new(callMore)
+	}
+	return r.more
 }
 
 // errStopped is the cause of an attempt whose caller stopped reading (a
@@ -74,7 +88,7 @@ func (g *Group[Req, Tok]) begin(ctx context.Context, req Req) (*run[Req, Tok], c
 	r.rep = v.claim()
 	ign := v.ignore
 	if r.rep != nil {
-		r.ignore = ign // for a nested group's calls
+		r.extra().ignore = ign // for a nested group's calls
 	}
 	r.order = r.obuf[:0]
 	for i := range g.members {
@@ -153,8 +167,8 @@ func (r *run[Req, Tok]) next(ctx context.Context) (tok Tok, ok bool, err error) 
 	if r.eng.n > 0 {
 		r.stopAll(ctx)
 	}
-	if fe, ok := r.err.(*errs.FailoverError); ok && r.hinted > 0 && r.hinted == len(fe.Attempts) {
-		fe.RetryAt = r.retryAt // every attempt asked to wait: so does the call
+	if fe, ok := r.err.(*errs.FailoverError); ok && r.more != nil && r.more.hinted > 0 && r.more.hinted == len(fe.Attempts) {
+		fe.RetryAt = r.more.retryAt // every attempt asked to wait: so does the call
 	}
 	if r.res != nil && r.resumes > 0 && r.err != nil {
 		r.err = r.res.stopped(r, r.err)
@@ -222,7 +236,7 @@ func (r *run[Req, Tok]) failPre(ctx context.Context, a *attempt[Tok], cause erro
 	r.release(a)
 	r.fails = append(r.fails, &errs.AttemptError{Provider: a.info.Provider, Attempt: a.info.Number, Err: cause})
 	if len(r.eng.fl) > 1 {
-		r.failSeq = append(r.failSeq, a.seq)
+		r.extra().failSeq = append(r.more.failSeq, a.seq)
 		r.sortFails()
 	}
 	if ctx.Err() != nil {

@@ -111,7 +111,10 @@ func call[Req, Tok any](a *attempt[Tok], src func(context.Context, Req) (<-chan 
 //go:noinline
 func (r *run[Req, Tok]) reportStart(a *attempt[Tok]) {
 	a.rep = r.rep.add(Attempt{Provider: a.info.Provider, Number: a.info.Number, Start: time.Now(), Resume: a.info.Resume})
-	a.vals = &callValues{ignore: r.ignore, parent: r.rep, entry: a.rep}
+	a.vals = &callValues{parent: r.rep, entry: a.rep}
+	if r.more != nil {
+		a.vals.ignore = r.more.ignore
+	}
 }
 
 // begun takes an attempt whose Source call returned: ready to be read,

@@ -24,7 +24,7 @@ func (r *run[Req, Tok]) waitMany(ctx context.Context) {
 		tick = e.arm(at)
 	}
 	var w waited[Tok]
-	if len(e.fl) <= len(e.fbuf) {
+	if len(e.fl) <= 4 {
 		w = r.select4(ctx, tick)
 	} else {
 		w = r.selectN(ctx, tick)
