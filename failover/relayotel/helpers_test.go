@@ -73,7 +73,7 @@ func (s *sdk) tree(t *testing.T) []node {
 				if kv.Key == "relay.group" || kv.Key == "relay.call" {
 					continue
 				}
-				n.Attrs[string(kv.Key)] = kv.Value.Emit()
+				n.Attrs[string(kv.Key)] = kv.Value.String()
 			}
 			if len(n.Attrs) == 0 {
 				n.Attrs = nil
@@ -125,7 +125,7 @@ func (s *sdk) metrics(t *testing.T) map[string]map[string]string {
 				}
 			case metricdata.Histogram[float64]:
 				for _, p := range d.DataPoints {
-					points[label(p.Attributes)] = fmt.Sprintf("count=%d", p.Count)
+					points[label(p.Attributes)] = fmt.Sprintf("count=%d sum=%g", p.Count, p.Sum)
 				}
 			case metricdata.Histogram[int64]:
 				for _, p := range d.DataPoints {
@@ -148,7 +148,7 @@ func label(set attribute.Set) string {
 		if a.Key == "relay.group" {
 			continue
 		}
-		kv = append(kv, strings.TrimPrefix(string(a.Key), "relay.")+"="+a.Value.Emit())
+		kv = append(kv, strings.TrimPrefix(string(a.Key), "relay.")+"="+a.Value.String())
 	}
 	slices.SortFunc(kv, cmp.Compare)
 	return strings.Join(kv, ",")
