@@ -19,13 +19,13 @@ type call struct {
 	context.Context
 	o        *observer
 	span     trace.Span
-	id       uint64
 	start    time.Time
 	served   *provider // the provider of the latest commit
 	failed   *provider // the provider of an attempt that failed before the commit, until the next attempt starts
 	attempts int       // attempts started
 	resumes  int       // continuations started (see failover.Resume)
-	first    *attempt  // every attempt of the call, latest first
+	latest   *attempt  // every attempt of the call, latest first
+	a0       attempt   // the first attempt, kept inline to save an allocation
 }
 
 // callKey is the key of a call's state in its context: the observer's
@@ -47,44 +47,46 @@ func (o *observer) callOf(ctx context.Context) *call {
 
 // callStarted starts the call's span, in ctx: as a child of the span of
 // the outer group's attempt when the call is nested.
-func (o *observer) callStarted(ctx context.Context, e failover.Event) context.Context {
+func (o *observer) callStarted(ctx context.Context, e *failover.Event) context.Context {
 	ctx, span := o.tracer.Start(ctx, o.span, o.start...)
+	c := &call{Context: ctx, o: o, span: span, start: e.Time}
 	if span.IsRecording() {
 		span.SetAttributes(keyCall.Int64(int64(e.Call)))
 	}
-	return &call{Context: ctx, o: o, span: span, id: e.Call, start: e.Time}
+	return c
 }
 
-// event handles an event of the call itself.
-func (c *call) event(e failover.Event) {
+// event handles an event of the call's health: rare, and off the path
+// of a call that goes well.
+//
+//go:noinline
+func (c *call) event(e *failover.Event) {
 	o := c.o
+	var name string
+	kv := []attribute.KeyValue{keyProvider.String(e.Provider)}
 	switch e.Kind {
 	case failover.Probe:
 		o.in.probes.Add(c, 1, o.provider(e.Provider).base.add...)
-		if c.span.IsRecording() {
-			c.span.AddEvent("relay.probe", trace.WithAttributes(keyProvider.String(e.Provider)))
-		}
+		name = "relay.probe"
 	case failover.CooldownStarted:
 		o.in.cooldowns.Add(c, 1, o.provider(e.Provider).base.add...)
-		if c.span.IsRecording() {
-			c.span.AddEvent("relay.cooldown", trace.WithAttributes(keyProvider.String(e.Provider), keyCooldown.Float64(ms(e.Until.Sub(e.Time)))))
-		}
+		name = "relay.cooldown"
+		kv = append(kv, keyCooldown.Float64(ms(e.Until.Sub(e.Time))))
 	case failover.Recovered:
-		if c.span.IsRecording() {
-			c.span.AddEvent("relay.recovered", trace.WithAttributes(keyProvider.String(e.Provider)))
-		}
+		name = "relay.recovered"
 	case failover.AtLimit:
-		if c.span.IsRecording() {
-			c.span.AddEvent("relay.at_limit", trace.WithAttributes(keyProvider.String(e.Provider)))
-		}
-	case failover.CallDone:
-		c.done(e)
+		name = "relay.at_limit"
+	}
+	if c.span.IsRecording() {
+		c.span.AddEvent(name, trace.WithAttributes(kv...))
 	}
 }
 
 // resumed marks a committed stream that failed and goes on (see
 // failover.Resume): the attempt a ended with the failure.
-func (c *call) resumed(a *attempt, e failover.Event) {
+//
+//go:noinline
+func (c *call) resumed(a *attempt, e *failover.Event) {
 	c.resumes++
 	c.o.in.resumes.Add(c, 1, a.p.base.add...)
 	if c.span.IsRecording() {
@@ -96,14 +98,10 @@ func (c *call) resumed(a *attempt, e failover.Event) {
 // done ends the call: first the span of any attempt that reported no
 // outcome (the caller left the loop of failover.Group.All while it was in
 // flight, or committed), then the call's.
-func (c *call) done(e failover.Event) {
-	for a := c.first; a != nil; a = a.next {
+func (c *call) done(e *failover.Event) {
+	for a := c.latest; a != nil; a = a.next {
 		if !a.ended {
-			cause := e.Err
-			if cause == nil {
-				cause = errCutShort
-			}
-			a.end(c, classify(cause), cause, e.Emitted)
+			a.cutShort(e)
 		}
 	}
 	out := classify(e.Err)
@@ -115,25 +113,32 @@ func (c *call) done(e failover.Event) {
 	in.calls.Add(c, 1, set.add...)
 	in.duration.Record(c, e.Time.Sub(c.start).Seconds(), set.rec...)
 	in.tokens.Record(c, int64(e.Emitted), set.rec...)
-	if s := c.span; s.IsRecording() {
-		kv := []attribute.KeyValue{
-			keyOutcome.String(out.String()),
-			keyEmitted.Int(e.Emitted),
-			keyAttempts.Int(c.attempts),
-		}
-		if c.served != nil {
-			kv = append(kv, keyProvider.String(c.served.name))
-		}
-		if c.resumes > 0 {
-			kv = append(kv, keyResumes.Int(c.resumes))
-		}
-		s.SetAttributes(kv...)
-		if e.Err != nil {
-			s.RecordError(e.Err)
-			s.SetStatus(codes.Error, e.Err.Error())
-		}
+	if c.span.IsRecording() {
+		c.describe(out, e)
 	}
 	c.span.End()
+}
+
+// describe gives a recording call span its outcome.
+//
+//go:noinline
+func (c *call) describe(out outcome, e *failover.Event) {
+	kv := []attribute.KeyValue{
+		keyOutcome.String(out.String()),
+		keyEmitted.Int(e.Emitted),
+		keyAttempts.Int(c.attempts),
+	}
+	if c.served != nil {
+		kv = append(kv, keyProvider.String(c.served.name))
+	}
+	if c.resumes > 0 {
+		kv = append(kv, keyResumes.Int(c.resumes))
+	}
+	c.span.SetAttributes(kv...)
+	if e.Err != nil {
+		c.span.RecordError(e.Err)
+		c.span.SetStatus(codes.Error, e.Err.Error())
+	}
 }
 
 // errCutShort is the cause of an attempt the call ended without an

@@ -83,6 +83,13 @@ func (o *observer) provider(name string) *provider {
 	if p := (*o.providers.Load())[name]; p != nil {
 		return p
 	}
+	return o.add(name)
+}
+
+// add makes the provider named name, once.
+//
+//go:noinline
+func (o *observer) add(name string) *provider {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	old := *o.providers.Load()
@@ -118,16 +125,20 @@ func (o *observer) provider(name string) *provider {
 func (o *observer) observe(ctx context.Context, e failover.Event) context.Context {
 	switch e.Kind {
 	case failover.CallStarted:
-		return o.callStarted(ctx, e)
+		return o.callStarted(ctx, &e)
 	case failover.AttemptStarted:
-		return o.attemptStarted(ctx, e)
-	case failover.Probe, failover.CooldownStarted, failover.Recovered, failover.AtLimit, failover.CallDone:
+		return o.attemptStarted(ctx, &e)
+	case failover.CallDone:
 		if c := o.callOf(ctx); c != nil {
-			c.event(e)
+			c.done(&e)
+		}
+	case failover.Probe, failover.CooldownStarted, failover.Recovered, failover.AtLimit:
+		if c := o.callOf(ctx); c != nil {
+			c.event(&e)
 		}
 	default: // the events of an attempt
 		if a := o.attemptOf(ctx); a != nil {
-			a.event(e)
+			a.event(&e)
 		}
 	}
 	return ctx
