@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/relay-go/relay/errs"
 	"github.com/relay-go/relay/failover"
 	"github.com/relay-go/relay/stream"
 	"github.com/relay-go/relay/stream/streamtest"
@@ -152,6 +153,35 @@ func TestSpans(t *testing.T) {
 						"relay.ttft_ms": "0", "relay.committed": "true", "relay.emitted": "3", "relay.outcome": "ok",
 					},
 					Events: []string{"relay.commit"},
+				}},
+			}},
+		},
+		{
+			name: "a Retry-After hint and a held first token are events of their attempts",
+			run: func(t *testing.T, s *sdk) {
+				hinted := streamtest.Fails[string, string](errs.RetryAfter(errDown, time.Second))
+				g := failover.New(providers(hinted.Source, streamtest.Tokens[string]("x", "y").Source),
+					failover.Cooldown(3, time.Minute), failover.CommitAfter(2), s.option("chat"))
+				collect(t, g.Stream, nil)
+			},
+			want: []node{{
+				Name:  "relay chat",
+				Attrs: map[string]string{"relay.outcome": "ok", "relay.emitted": "2", "relay.attempts": "2", "relay.provider": "b"},
+				Children: []node{{
+					Name: "relay chat/a",
+					Attrs: map[string]string{
+						"relay.provider": "a", "relay.attempt": "1", "relay.hedge": "false", "relay.resume": "0",
+						"relay.outcome": "error",
+					},
+					Status: "Error: down",
+					Events: []string{"relay.deferred", "exception"},
+				}, {
+					Name: "relay chat/b",
+					Attrs: map[string]string{
+						"relay.provider": "b", "relay.attempt": "1", "relay.hedge": "false", "relay.resume": "0",
+						"relay.ttft_ms": "0", "relay.committed": "true", "relay.emitted": "2", "relay.outcome": "ok",
+					},
+					Events: []string{"relay.held", "relay.commit"},
 				}},
 			}},
 		},
