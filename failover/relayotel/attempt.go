@@ -50,7 +50,7 @@ func (o *observer) attemptStarted(ctx context.Context, e *failover.Event) contex
 		return ctx // not a call this observer started: nothing to attach to
 	}
 	p := o.provider(e.Provider)
-	ctx, span := o.tracer.Start(ctx, p.span, p.start...)
+	ctx, span := o.start(ctx, p.span, p.start)
 	a := &c.a0
 	if c.latest != nil {
 		a = new(attempt)

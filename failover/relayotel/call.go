@@ -48,7 +48,7 @@ func (o *observer) callOf(ctx context.Context) *call {
 // callStarted starts the call's span, in ctx: as a child of the span of
 // the outer group's attempt when the call is nested.
 func (o *observer) callStarted(ctx context.Context, e *failover.Event) context.Context {
-	ctx, span := o.tracer.Start(ctx, o.span, o.start...)
+	ctx, span := o.start(ctx, o.span, o.spanOpts)
 	c := &call{Context: ctx, o: o, span: span, start: e.Time}
 	if span.IsRecording() {
 		span.SetAttributes(keyCall.Int64(int64(e.Call)))

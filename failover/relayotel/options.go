@@ -24,7 +24,9 @@ func (f optionFunc) apply(c *config) { f(c) }
 // WithTracerProvider makes the spans with tp instead of otel's global
 // TracerProvider (otel.GetTracerProvider, which forwards to whatever
 // otel.SetTracerProvider sets, later too). Pass a no-op provider
-// (go.opentelemetry.io/otel/trace/noop) to turn tracing off.
+// (go.opentelemetry.io/otel/trace/noop) to turn tracing off: relayotel
+// then starts no span at all, and its providers' own spans keep the
+// caller's span as their parent.
 // WithTracerProvider panics if tp is nil.
 func WithTracerProvider(tp trace.TracerProvider) Option {
 	if tp == nil {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/relay-go/relay/failover"
 	"go.opentelemetry.io/otel/trace"
+	tracenoop "go.opentelemetry.io/otel/trace/noop"
 )
 
 // scope names the instrumentation: the tracer and the meter.
@@ -26,9 +27,9 @@ const scope = "github.com/relay-go/relay/failover/relayotel"
 //
 // The observer runs on the goroutine that drives the call, as every
 // observer does ([failover.Observe]). It works per attempt and per call,
-// never per token: with the no-op providers, a span start and a few
-// counter calls per attempt; with a recording SDK, what that SDK costs
-// for two spans and a dozen measurements. The attribute sets of the
+// never per token: with the no-op providers, one allocation per call and
+// a few counter calls per attempt; with a recording SDK, what that SDK
+// costs for two spans and a dozen measurements. The attribute sets of the
 // metrics are made once per provider. The same option may serve several
 // groups; they then share the relay.group value.
 //
@@ -39,11 +40,11 @@ func New(group string, opts ...Option) failover.Option {
 	}
 	c := resolve(opts)
 	o := &observer{
-		group:  group,
-		tracer: c.tracers.Tracer(scope),
-		in:     newInstruments(c.meters.Meter(scope)),
-		span:   "relay " + group,
-		start:  []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindInternal), trace.WithAttributes(keyGroup.String(group))},
+		group:    group,
+		tracer:   tracerOf(c.tracers),
+		in:       newInstruments(c.meters.Meter(scope)),
+		span:     "relay " + group,
+		spanOpts: []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindInternal), trace.WithAttributes(keyGroup.String(group))},
 	}
 	for k := range o.calls {
 		o.calls[k] = newAttrs(keyGroup.String(group), keyOutcome.String(outcome(k).String()))
@@ -55,15 +56,39 @@ func New(group string, opts ...Option) failover.Option {
 
 // observer turns the events of a group's calls into spans and metrics.
 type observer struct {
-	group  string
-	tracer trace.Tracer
-	in     instruments
-	span   string                  // the calls' span name
-	start  []trace.SpanStartOption // the calls' span options
-	calls  [hedgeLost]attrs        // calls that no provider served, by outcome
+	group    string
+	tracer   trace.Tracer // nil: tracing is off
+	in       instruments
+	span     string                  // the calls' span name
+	spanOpts []trace.SpanStartOption // the calls' span options
+	calls    [hedgeLost]attrs        // calls that no provider served, by outcome
 
 	providers atomic.Pointer[map[string]*provider] // copied on write
 	mu        sync.Mutex                           // serializes writers of providers
+}
+
+// tracerOf returns tp's tracer, or nil for otel's no-op provider: then
+// no span is started at all, which saves their cost, and the provider's
+// own spans keep the caller's span as their parent (a no-op tracer would
+// hide it behind a span of its own).
+func tracerOf(tp trace.TracerProvider) trace.Tracer {
+	switch tp.(type) {
+	case tracenoop.TracerProvider, *tracenoop.TracerProvider:
+		return nil
+	}
+	return tp.Tracer(scope)
+}
+
+// off is the span of every call and attempt when tracing is off.
+var off trace.Span = tracenoop.Span{}
+
+// start starts a span named name in ctx, with opts, unless tracing is
+// off.
+func (o *observer) start(ctx context.Context, name string, opts []trace.SpanStartOption) (context.Context, trace.Span) {
+	if o.tracer == nil {
+		return ctx, off
+	}
+	return o.tracer.Start(ctx, name, opts...)
 }
 
 // provider is what the observer precomputes for one provider of the

@@ -10,8 +10,10 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/relay-go/relay/errs"
 	"github.com/relay-go/relay/failover"
+	"github.com/relay-go/relay/failover/relayotel"
 	"github.com/relay-go/relay/stream"
 	"github.com/relay-go/relay/stream/streamtest"
+	tracenoop "go.opentelemetry.io/otel/trace/noop"
 )
 
 var errDown = errors.New("down")
@@ -387,4 +389,26 @@ func collect(t *testing.T, src stream.Source[string, string], want error) []stri
 		t.Fatalf("the call ended with %v, want %v", err, want)
 	}
 	return toks
+}
+
+// TestTracingOffStartsNoSpan: with a no-op TracerProvider, relayotel
+// starts no span, and a provider's own spans keep the caller's span as
+// their parent.
+func TestTracingOffStartsNoSpan(t *testing.T) {
+	t.Parallel()
+	s := newSDK()
+	g := failover.New(providers(traced(s.tp, "provider span", streamtest.Tokens[string]("x").Source)),
+		relayotel.New("chat", relayotel.WithTracerProvider(tracenoop.NewTracerProvider()), relayotel.WithMeterProvider(s.mp)))
+	ctx, caller := s.tp.Tracer("caller").Start(t.Context(), "caller span")
+	if _, err := stream.Collect(ctx, g.Stream, "req"); err != nil {
+		t.Fatal(err)
+	}
+	caller.End()
+	want := []node{{Name: "caller span", Children: []node{{Name: "provider span"}}}}
+	if diff := cmp.Diff(want, s.tree(t)); diff != "" {
+		t.Errorf("spans (-want +got):\n%s", diff)
+	}
+	if got := s.metrics(t)["relay.calls ({call})"]; got["outcome=ok,provider=a"] != "1" {
+		t.Errorf("relay.calls = %v, want one call served by a: metrics go on without traces", got)
+	}
 }
