@@ -68,6 +68,10 @@
 //   - relay.resumes {resume}, relay.cooldowns {cooldown} and relay.probes
 //     {probe}: by the provider that failed, cooled down or was probed.
 //
+// A call that ends before it starts (no provider eligible for the
+// request, or a context already done) has no events, so it has no span
+// and is not counted.
+//
 // # Cost
 //
 // The observer works per call and per attempt, never per token, so a
