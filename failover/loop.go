@@ -22,14 +22,14 @@ import (
 // Source call runs on a goroutine of its own that hands the attempt back
 // through started, so that one slow to return holds back nothing.
 type engine[Tok any] struct {
-	fl      []*attempt[Tok] // the slots, len MaxInFlight; nil: free
+	fl      []*attempt[Tok]  // the slots, len MaxInFlight; nil: free
 	one     [1]*attempt[Tok] // the slot without hedging
-	n       int       // attempts in flight
-	want    int       // attempts the call wants in flight
-	noHedge bool      // the call hedges no more: the budget said no, or nothing is left
-	unpaid  bool      // want counts a hedge not yet paid for from the hedge budget
-	last    time.Time // when the latest attempt started (several slots)
-	wake    time.Time // when the plan lets the next try start; zero: now or never
+	n       int              // attempts in flight
+	want    int              // attempts the call wants in flight
+	noHedge bool             // the call hedges no more: the budget said no, or nothing is left
+	unpaid  bool             // want counts a hedge not yet paid for from the hedge budget
+	last    time.Time        // when the latest attempt started (several slots)
+	wake    time.Time        // when the plan lets the next try start; zero: now or never
 	timer   *time.Timer
 	slot    chan struct{}      // a MaxConcurrent slot the call waits for; nil: none
 	slotAt  int                // the entry it is for
