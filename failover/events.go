@@ -22,7 +22,9 @@ const (
 	// time to its first content token.
 	Committed
 	// AttemptFailed: an attempt failed, with Err. GoesOn says whether the
-	// call goes on to another try; after the commit it never does.
+	// call goes on: another attempt is in flight or a try is left (one
+	// that a deadline or budget then refuses still counts); after the
+	// commit it never does.
 	AttemptFailed
 	// HedgeLost: an attempt was cancelled because another committed first.
 	HedgeLost
@@ -42,7 +44,8 @@ const (
 	Resumed
 	// Deferred: an attempt failed with a Retry-After hint (Err), and the
 	// group's calls move past its provider until Until (see Cooldown:
-	// a group that keeps health keeps the hint for every call).
+	// a group that keeps health keeps the hint for every call). It comes
+	// just before the attempt's AttemptFailed.
 	Deferred
 	// AtLimit: the call passed over a provider that had MaxConcurrent
 	// attempts of the group in flight (see Provider): no attempt, and no

@@ -430,6 +430,8 @@ func eventsInOrder(t *testing.T, f form) {
 			"CallStarted, AttemptStarted a1, FirstToken a1, Committed a1, Completed a1, CallDone"},
 		{"failover", [][]script{fails(errA), toks("p")}, false,
 			"CallStarted, AttemptStarted a1, AttemptFailed a1 on, AttemptStarted b1, FirstToken b1, Committed b1, Completed b1, CallDone"},
+		{"every attempt fails", [][]script{fails(errA), fails(errB)}, false,
+			"CallStarted, AttemptStarted a1, AttemptFailed a1 on, AttemptStarted b1, AttemptFailed b1, CallDone err"},
 		{"committed failure", [][]script{{{Tokens: []string{"x"}, Err: errA}}, toks("p")}, false,
 			"CallStarted, AttemptStarted a1, FirstToken a1, Committed a1, AttemptFailed a1, CallDone err"},
 		{"cancellation", [][]script{{{Tokens: []string{"x"}, FirstDelay: time.Hour}}}, true,

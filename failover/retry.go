@@ -239,6 +239,16 @@ func (r *run[Req, Tok]) deadline(ctx context.Context) time.Time {
 	return deadline
 }
 
+// left reports whether some provider has a try left in the call.
+func (pl *plan) left() bool {
+	for _, t := range pl.tries {
+		if !t.out && t.n < t.max {
+			return true
+		}
+	}
+	return false
+}
+
 // firstFull returns the first entry at its MaxConcurrent that has tries
 // left, or -1.
 func (pl *plan) firstFull() int {

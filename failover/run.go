@@ -244,15 +244,22 @@ func (r *run[Req, Tok]) failPre(ctx context.Context, a *attempt[Tok], cause erro
 	} else {
 		r.decide(ctx, int(a.idx), cause)
 	}
-	if r.g.cfg.observe {
-		r.event(AttemptFailed, a, cause, !r.done)
-	}
 	if hint, ok := errs.RetryAfterHint(cause); ok {
-		r.hint(ctx, a, hint, cause, true)
+		r.hint(ctx, a, hint, cause, true) // Deferred, before the attempt's end
+	}
+	if r.g.cfg.observe {
+		r.event(AttemptFailed, a, cause, r.goesOn())
 	}
 	if r.direct {
 		r.applyDirect(ctx, a, cause, false)
 	}
+}
+
+// goesOn reports whether a call that just lost an attempt before its
+// commit can go on: it has not ended, and has an attempt in flight, a
+// try left, or a slot to wait for.
+func (r *run[Req, Tok]) goesOn() bool {
+	return !r.done && (r.eng.n > 0 || r.eng.slot != nil || r.eng.granted >= 0 || r.plan == nil || r.plan.left())
 }
 
 // giveUp ends a call that committed nothing: the one place a call gives
@@ -264,11 +271,11 @@ func (r *run[Req, Tok]) giveUp(why error) {
 // failLive ends the committed attempt with cause.
 func (r *run[Req, Tok]) failLive(ctx context.Context, a *attempt[Tok], cause error) error {
 	r.end(ctx, a, cause)
-	if r.g.cfg.observe {
-		r.event(AttemptFailed, a, cause, false)
-	}
 	if hint, ok := errs.RetryAfterHint(cause); ok {
 		r.hint(ctx, a, hint, cause, false) // for the group's other calls, and a resume
+	}
+	if r.g.cfg.observe {
+		r.event(AttemptFailed, a, cause, false)
 	}
 	if r.direct {
 		r.applyDirect(ctx, a, cause, true)
