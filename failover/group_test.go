@@ -46,6 +46,7 @@ func TestNewPanicsOnMisuse(t *testing.T) {
 		{"a provider's negative timeout", func() {
 			failover.New([]failover.Provider[string, string]{{Name: "a", Source: src, IdleTimeout: -1}})
 		}, `failover: provider "a" has a negative Attempts, FirstTokenTimeout, IdleTimeout or MaxConcurrent`},
+		{"a nil Option in Options", func() { failover.Options(nil) }, "failover: Options was given a nil Option"},
 		{"a provider's negative MaxConcurrent", func() {
 			failover.New([]failover.Provider[string, string]{{Name: "a", Source: src, MaxConcurrent: -1}})
 		}, `failover: provider "a" has a negative Attempts, FirstTokenTimeout, IdleTimeout or MaxConcurrent`},
@@ -178,4 +179,17 @@ func TestNilContextPanicsWithAMessage(t *testing.T) {
 	if _, ok := failover.AttemptOf(nilCtx); ok {
 		t.Error("AttemptOf(nil) reports an attempt")
 	}
+}
+
+func TestOptionsBundlesOptions(t *testing.T) {
+	t.Parallel()
+	eachForm(t, func(t *testing.T, f form) {
+		fs := fakes(fails(errA), toks("x"))
+		g := failover.New(providers(fs), failover.Options(failover.Attempts(2), failover.Options()))
+		ctx, rep := failover.WithReport(t.Context())
+		if got, err := f.collect(ctx, g, "req"); err != nil || diff([]string{"x"}, got) != "" || tried(rep) != "aab" {
+			t.Errorf("got %q, %v after %q; want x from b after a twice: Attempts(2) inside Options applies", got, err, tried(rep))
+		}
+		waitAll(fs)
+	})
 }

@@ -72,3 +72,21 @@ func (c *config) resolve() {
 type optionFunc func(*config)
 
 func (f optionFunc) apply(c *config) { f(c) }
+
+// Options bundles several options into one, applied in order, so that a
+// package can hand its users one value that configures several things
+// (failover/relayotel does). Options() changes nothing. Options panics if
+// an option is nil.
+func Options(opts ...Option) Option {
+	for _, o := range opts {
+		if o == nil {
+			panic("failover: Options was given a nil Option")
+		}
+	}
+	opts = append([]Option(nil), opts...)
+	return optionFunc(func(c *config) {
+		for _, o := range opts {
+			o.apply(c)
+		}
+	})
+}

@@ -38,7 +38,9 @@ func WithTracerProvider(tp trace.TracerProvider) Option {
 // WithMeterProvider makes the instruments with mp instead of otel's
 // global MeterProvider (otel.GetMeterProvider, which forwards to whatever
 // otel.SetMeterProvider sets, later too). Pass a no-op provider
-// (go.opentelemetry.io/otel/metric/noop) to turn metrics off.
+// (go.opentelemetry.io/otel/metric/noop) to turn metrics off. With both
+// providers no-op, New installs no observer at all: the group pays
+// nothing.
 // WithMeterProvider panics if mp is nil.
 func WithMeterProvider(mp metric.MeterProvider) Option {
 	if mp == nil {

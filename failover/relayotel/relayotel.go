@@ -6,6 +6,8 @@ import (
 	"sync/atomic"
 
 	"github.com/relay-go/relay/failover"
+	"go.opentelemetry.io/otel/metric"
+	metricnoop "go.opentelemetry.io/otel/metric/noop"
 	"go.opentelemetry.io/otel/trace"
 	tracenoop "go.opentelemetry.io/otel/trace/noop"
 )
@@ -39,6 +41,12 @@ func New(group string, opts ...Option) failover.Option {
 		panic("failover: relayotel.New needs a group name")
 	}
 	c := resolve(opts)
+	if tracerOf(c.tracers) == nil && isNoopMeters(c.meters) {
+		// Nothing would be recorded: no observer at all, so that a group
+		// pays nothing when OpenTelemetry is turned off. (Any observer
+		// costs a call something; see bench/README.md.)
+		return failover.Options()
+	}
 	o := &observer{
 		group:    group,
 		tracer:   tracerOf(c.tracers),
@@ -65,6 +73,16 @@ type observer struct {
 
 	providers atomic.Pointer[map[string]*provider] // copied on write
 	mu        sync.Mutex                           // serializes writers of providers
+}
+
+// isNoopMeters reports whether mp is otel's no-op MeterProvider, which
+// records nothing.
+func isNoopMeters(mp metric.MeterProvider) bool {
+	switch mp.(type) {
+	case metricnoop.MeterProvider, *metricnoop.MeterProvider:
+		return true
+	}
+	return false
 }
 
 // tracerOf returns tp's tracer, or nil for otel's no-op provider: then
