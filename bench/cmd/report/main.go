@@ -412,6 +412,26 @@ func (r *results) print(w io.Writer) {
 	}
 	fmt.Fprintln(w)
 
+	fmt.Fprintln(w, "**Observers and OpenTelemetry** (a call that streams one token, under a cancelable caller context)")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| observer | ns/call | ratio to none | allocs | goal |")
+	fmt.Fprintln(w, "| --- | --- | --- | --- | --- |")
+	for _, o := range []struct{ name, label, goal string }{
+		{"none", "none", ""},
+		{"observe", "an `Observe` that does nothing", ""},
+		{"noop", "`relayotel` on OpenTelemetry's no-op providers", "≤ 1.05x"},
+		{"sdk", "`relayotel` on the SDK, recording every span and measurement", ""},
+	} {
+		ratio := r.ratio("Otel/cancel/"+o.name, "Otel/cancel/none")
+		g := o.goal
+		if g != "" {
+			g += ": " + verdict(ratio, 1.05)
+		}
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s |\n", o.label, fmtNum(r.get("Otel/cancel/"+o.name, "ns/op"), "ns"),
+			fmtRatio(ratio), fmtNum(r.get("Otel/cancel/"+o.name, "allocs/op"), ""), g)
+	}
+	fmt.Fprintln(w)
+
 	fmt.Fprintln(w, "**Load over loopback HTTP** (n streams open at once through one group of three SSE servers over HTTP/2 without TLS, about 17% of answers faulty: 503 with Retry-After, resets before and after the first event, malformed events; every stream checked for mixed, duplicated or lost tokens)")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "| streams | tokens/s | memory per open stream (client and server) | p99 time to first token |")
