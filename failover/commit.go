@@ -194,3 +194,78 @@ func (r *run[Req, Tok]) settle(ctx context.Context, won *attempt[Tok]) {
 	}
 	e.n = 0
 }
+
+// fast returns the committed attempt when the next token is a plain
+// receive from it: no held tokens to release, no outcome seen early, no
+// timeout to feed. The drivers then run their own loop of receives and
+// deliveries, and come back to next for anything else.
+func (r *run[Req, Tok]) fast() *attempt[Tok] {
+	if a := r.live; a != nil && !r.pending && a.out != nil && !a.known && !a.final && a.w == nil {
+		return a
+	}
+	return nil
+}
+
+// nextLive is the committed path that is not a plain receive: tokens held
+// at the commit, the attempt's timeouts, its outcome, the end of the stream.
+func (r *run[Req, Tok]) nextLive(ctx context.Context, a *attempt[Tok]) (tok Tok, ok bool, err error) {
+	if ctx.Err() != nil {
+		// Nothing more once ctx has ended, whatever is buffered.
+		return tok, false, r.failLive(ctx, a, a.cut(ctx))
+	}
+	if r.pending {
+		if int(r.heldPos) < len(a.held) {
+			tok = a.held[r.heldPos]
+			r.heldPos++
+			return tok, true, nil
+		}
+		var zero Tok
+		tok, r.first, r.pending, a.held = r.first, zero, false, nil
+		return tok, true, nil
+	}
+	for {
+		tok, ev := a.recv(ctx)
+		switch ev {
+		case evToken:
+			return tok, true, nil
+		case evCancel:
+			return tok, false, r.failLive(ctx, a, a.cut(ctx))
+		case evEnd:
+			if cause := a.endCause(); cause != nil {
+				return tok, false, r.failLive(ctx, a, cause)
+			}
+			// A clean end: close ends the attempt, from the top of the
+			// driver's stack (see bench/doc.go).
+			r.clean = true
+			r.finish(nil)
+			return tok, false, nil
+		}
+	}
+}
+
+// failLive ends the committed attempt with cause.
+func (r *run[Req, Tok]) failLive(ctx context.Context, a *attempt[Tok], cause error) error {
+	r.end(ctx, a, cause)
+	if hint, ok := errs.RetryAfterHint(cause); ok {
+		r.hint(ctx, a, hint, cause, false) // for the group's other calls, and a resume
+	}
+	if r.g.cfg.observe {
+		r.event(AttemptFailed, a, cause, false)
+	}
+	if r.direct {
+		r.applyDirect(ctx, a, cause, true)
+	}
+	r.live = nil
+	err := &errs.CommittedError{Provider: a.info.Provider, Emitted: r.emitted, Err: cause}
+	if r.res != nil {
+		return r.resume(ctx, a, err)
+	}
+	r.finish(err)
+	return err
+}
+
+// abort ends the call because the caller's context ended while a token
+// of the committed attempt was being delivered.
+func (r *run[Req, Tok]) abort(ctx context.Context) error {
+	return r.failLive(ctx, r.live, r.live.cut(ctx))
+}
