@@ -32,26 +32,16 @@ import (
 // SDK's decoding and one channel send.
 func New(client anthropic.Client, opts ...option.RequestOption) stream.Source[anthropic.MessageNewParams, anthropic.MessageStreamEventUnion] {
 	opts = withDefaults(opts)
-	return func(ctx context.Context, params anthropic.MessageNewParams) (<-chan anthropic.MessageStreamEventUnion, <-chan error) {
-		out := make(chan anthropic.MessageStreamEventUnion)
-		errc := make(chan error, 1)
-		go func() {
-			err := run(ctx, client, params, opts, func(ev *anthropic.MessageStreamEventUnion) error {
-				select {
-				case out <- *ev:
-					return nil
-				case <-ctx.Done():
-					return ctx.Err()
-				}
-			})
-			if err != nil {
-				errc <- err
+	// stream.Generate keeps the stream contract: the channels, the
+	// goroutine, each send watching ctx, a panic as the stream's error.
+	return stream.Generate(func(ctx context.Context, params anthropic.MessageNewParams, yield func(anthropic.MessageStreamEventUnion) bool) error {
+		return run(ctx, client, params, opts, func(ev *anthropic.MessageStreamEventUnion) error {
+			if !yield(*ev) {
+				return ctx.Err()
 			}
-			close(errc)
-			close(out)
-		}()
-		return out, errc
-	}
+			return nil
+		})
+	})
 }
 
 func withDefaults(opts []option.RequestOption) []option.RequestOption {

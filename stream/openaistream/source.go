@@ -31,26 +31,16 @@ import (
 // SDK's decoding and one channel send.
 func New(client openai.Client, opts ...option.RequestOption) stream.Source[openai.ChatCompletionNewParams, openai.ChatCompletionChunk] {
 	opts = withDefaults(opts)
-	return func(ctx context.Context, params openai.ChatCompletionNewParams) (<-chan openai.ChatCompletionChunk, <-chan error) {
-		out := make(chan openai.ChatCompletionChunk)
-		errc := make(chan error, 1)
-		go func() {
-			err := run(ctx, client, params, opts, func(c *openai.ChatCompletionChunk) error {
-				select {
-				case out <- *c:
-					return nil
-				case <-ctx.Done():
-					return ctx.Err()
-				}
-			})
-			if err != nil {
-				errc <- err
+	// stream.Generate keeps the stream contract: the channels, the
+	// goroutine, each send watching ctx, a panic as the stream's error.
+	return stream.Generate(func(ctx context.Context, params openai.ChatCompletionNewParams, yield func(openai.ChatCompletionChunk) bool) error {
+		return run(ctx, client, params, opts, func(c *openai.ChatCompletionChunk) error {
+			if !yield(*c) {
+				return ctx.Err()
 			}
-			close(errc)
-			close(out)
-		}()
-		return out, errc
-	}
+			return nil
+		})
+	})
 }
 
 func withDefaults(opts []option.RequestOption) []option.RequestOption {
