@@ -1,5 +1,9 @@
 package failover_test
 
+// The timeouts are tested in testing/synctest bubbles (eachForm makes one
+// per form), where time is fake and exact: a time.Sleep here advances the
+// bubble's clock, and waits for nothing.
+
 import (
 	"context"
 	"errors"
