@@ -20,36 +20,27 @@ import (
 // errors, the SDK's retries off unless opts ask for them), and fails for
 // an answer that holds a tool call, which text cannot carry. Thinking is
 // not part of the text. params runs on the stream's goroutine, once per
-// call. Text panics if params is nil.
+// call; a panic in it is the stream's error (an [*errs.PanicError]).
+// Text panics if params is nil.
 func Text[Req any](client anthropic.Client, params func(Req) anthropic.MessageNewParams, opts ...option.RequestOption) stream.Source[Req, string] {
 	if params == nil {
 		panic("stream: anthropicstream.Text needs a params function")
 	}
 	opts = withDefaults(opts)
-	return func(ctx context.Context, req Req) (<-chan string, <-chan error) {
-		out := make(chan string)
-		errc := make(chan error, 1)
-		go func() {
-			err := run(ctx, client, params(req), opts, func(ev *anthropic.MessageStreamEventUnion) error {
-				if toolCall(ev) {
-					return errToolCall
-				}
-				if ev.Type != "content_block_delta" || ev.Delta.Type != "text_delta" || ev.Delta.Text == "" {
-					return nil
-				}
-				select {
-				case out <- ev.Delta.Text:
-					return nil
-				case <-ctx.Done():
-					return ctx.Err()
-				}
-			})
-			if err != nil {
-				errc <- err
+	// stream.Generate keeps the stream contract, and makes a panic (in
+	// params, or in the SDK) the stream's error rather than the process's.
+	return stream.Generate(func(ctx context.Context, req Req, yield func(string) bool) error {
+		return run(ctx, client, params(req), opts, func(ev *anthropic.MessageStreamEventUnion) error {
+			if toolCall(ev) {
+				return errToolCall
 			}
-			close(errc)
-			close(out)
-		}()
-		return out, errc
-	}
+			if ev.Type != "content_block_delta" || ev.Delta.Type != "text_delta" || ev.Delta.Text == "" {
+				return nil
+			}
+			if !yield(ev.Delta.Text) {
+				return ctx.Err()
+			}
+			return nil
+		})
+	})
 }

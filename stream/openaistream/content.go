@@ -30,8 +30,9 @@ func IsContent(c openai.ChatCompletionChunk) bool {
 // With nothing emitted it returns req.
 //
 // It refuses, with an error, when the emitted chunks hold a tool call
-// (half a call's arguments cannot be continued) or a choice other than
-// the first. Whether a model continues an assistant message rather than
+// (half a call's arguments cannot be continued), a refusal (starting
+// over would put a new answer after it) or a choice other than the
+// first. Whether a model continues an assistant message rather than
 // start a new one depends on the server: many OpenAI-compatible servers
 // do; see their documentation.
 func Continue(req openai.ChatCompletionNewParams, emitted []openai.ChatCompletionChunk) (openai.ChatCompletionNewParams, error) {
@@ -44,6 +45,10 @@ func Continue(req openai.ChatCompletionNewParams, emitted []openai.ChatCompletio
 				return req, errors.New("openaistream: cannot continue an answer of several choices")
 			case calls(&ch.Delta):
 				return req, errors.New("openaistream: cannot continue a half-emitted tool call")
+			case ch.Delta.Refusal != "":
+				// Starting over would put a fresh answer after the refusal
+				// the caller has: an answer mixed with another.
+				return req, errors.New("openaistream: cannot continue a refusal")
 			}
 			text.WriteString(ch.Delta.Content)
 		}

@@ -107,3 +107,16 @@ func TestResumeContinuesOverRealSockets(t *testing.T) {
 		t.Errorf("the resumed request (-want +got):\n%s", diff)
 	}
 }
+
+// TestContinueRefusesAfterARefusal: a refusal that reached the caller
+// cannot be continued by starting over: that would put a fresh answer
+// after it.
+func TestContinueRefusesAfterARefusal(t *testing.T) {
+	refusal := chunk(`{"choices":[{"index":0,"delta":{"refusal":"I can't help with "}}]}`)
+	if !openaistream.IsContent(refusal) {
+		t.Fatal("a refusal chunk is not content")
+	}
+	if _, err := openaistream.Continue(params("hi"), []openai.ChatCompletionChunk{refusal}); err == nil {
+		t.Error("Continue after a refusal gave a request, want an error")
+	}
+}

@@ -20,42 +20,33 @@ import (
 // The stream keeps every promise of [New] (its channels, its end, its
 // errors, the SDK's retries off unless opts ask for them), and fails for
 // an answer that is a tool call, which text cannot carry. params runs on
-// the stream's goroutine, once per call. Text panics if params is nil.
+// the stream's goroutine, once per call; a panic in it is the stream's
+// error (an [*errs.PanicError]). Text panics if params is nil.
 func Text[Req any](client openai.Client, params func(Req) openai.ChatCompletionNewParams, opts ...option.RequestOption) stream.Source[Req, string] {
 	if params == nil {
 		panic("stream: openaistream.Text needs a params function")
 	}
 	opts = withDefaults(opts)
-	return func(ctx context.Context, req Req) (<-chan string, <-chan error) {
-		out := make(chan string)
-		errc := make(chan error, 1)
-		go func() {
-			err := run(ctx, client, params(req), opts, func(c *openai.ChatCompletionChunk) error {
-				for i := range c.Choices {
-					ch := &c.Choices[i]
-					if ch.Index != 0 {
-						continue
-					}
-					if calls(&ch.Delta) {
-						return errToolCall
-					}
-					if ch.Delta.Content == "" {
-						continue
-					}
-					select {
-					case out <- ch.Delta.Content:
-					case <-ctx.Done():
-						return ctx.Err()
-					}
+	// stream.Generate keeps the stream contract, and makes a panic (in
+	// params, or in the SDK) the stream's error rather than the process's.
+	return stream.Generate(func(ctx context.Context, req Req, yield func(string) bool) error {
+		return run(ctx, client, params(req), opts, func(c *openai.ChatCompletionChunk) error {
+			for i := range c.Choices {
+				ch := &c.Choices[i]
+				if ch.Index != 0 {
+					continue
 				}
-				return nil
-			})
-			if err != nil {
-				errc <- err
+				if calls(&ch.Delta) {
+					return errToolCall
+				}
+				if ch.Delta.Content == "" {
+					continue
+				}
+				if !yield(ch.Delta.Content) {
+					return ctx.Err()
+				}
 			}
-			close(errc)
-			close(out)
-		}()
-		return out, errc
-	}
+			return nil
+		})
+	})
 }
